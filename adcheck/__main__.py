@@ -1,0 +1,3 @@
+from adcheck.cli import main
+
+main()

@@ -1,0 +1,117 @@
+"""The public derivative functions: grad, jacobian, jvp, vjp, hvp, hessian.
+
+``f`` is plain NumPy code taking one array.  ``method`` picks how:
+``"reverse"`` (tape + backward), ``"forward"`` (dual numbers), or one of the
+finite-difference schemes (``"fd-central"``, ``"fd-richardson"``...).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adcheck.errors import UsageError
+from adcheck.methods import forward, reverse
+from adcheck.methods.dispatch import concrete
+
+_AD = ("forward", "reverse")
+
+
+def _plain(x):
+    return np.asarray(concrete(x))
+
+
+def _fd_jacobian(f, x, method):
+    from adcheck.methods import fd
+
+    x = np.asarray(x, dtype=np.float64)
+    est = fd.jacobian(lambda v: np.asarray(f(v.reshape(x.shape)), dtype=np.result_type(v, float)).reshape(-1),
+                      x.reshape(-1), method)
+    return est.jacobian
+
+
+def jacobian(f, x, method="reverse"):
+    """The Jacobian of f at x, shaped (m, n) with n = x.size, m = f(x).size."""
+    if method == "forward":
+        return forward.jacobian(f, x)[1]
+    if method == "reverse":
+        return reverse.jacobian(f, x)[1]
+    if method.startswith("fd-") or method == "complex-step":
+        return _fd_jacobian(f, x, method)
+    raise UsageError(f"unknown method {method!r}")
+
+
+def grad(f, x, method="reverse"):
+    """The gradient of a scalar f at x, shaped like x."""
+    x = np.asarray(x, dtype=np.float64)
+    if method == "reverse":
+        y, pull = reverse.vjp(f, x)
+        if np.size(concrete(y)) != 1:
+            raise UsageError(f"grad needs a scalar function; f returns shape {np.shape(concrete(y))}: use jacobian")
+        return _plain(pull(np.ones(np.shape(concrete(y))))).reshape(x.shape)
+    jac = jacobian(f, x, method)
+    if jac.shape[0] != 1:
+        raise UsageError(f"grad needs a scalar function; f has {jac.shape[0]} outputs: use jacobian")
+    return jac.reshape(x.shape)
+
+
+def jvp(f, x, v):
+    """``(f(x), J v)`` by one forward pass."""
+    x = np.asarray(x, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64).reshape((1,) + x.shape)
+    y, t = forward.jvp_batch(f, x, v)
+    return _plain(y), _plain(t)[0]
+
+
+def vjp(f, x, u):
+    """``(f(x), uᵀ J)`` by one backward pass; the product is shaped like x."""
+    y, pull = reverse.vjp(f, np.asarray(x, dtype=np.float64))
+    return _plain(y), _plain(pull(np.asarray(u, dtype=np.float64).reshape(np.shape(concrete(y)))))
+
+
+def _grad_fn(f):
+    """x -> ∇f(x), itself traceable (reverse mode inside, so it nests)."""
+
+    def g(x):
+        y, pull = reverse.vjp(f, x)
+        return pull(np.ones(np.shape(concrete(y))))
+
+    return g
+
+
+def hvp(f, x, v, method="forward-over-reverse"):
+    """H v for a scalar f, shaped like x.
+
+    forward-over-reverse: one JVP of the reverse-mode gradient (cheapest);
+    reverse-over-reverse: the gradient of ⟨∇f(x), v⟩;
+    fd: central difference of the reverse gradient along v.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64).reshape(x.shape)
+    if method == "forward-over-reverse":
+        return jvp(_grad_fn(f), x, v)[1]
+    if method == "reverse-over-reverse":
+        g = _grad_fn(f)
+        return grad(lambda z: np.sum(g(z) * v), x, "reverse")
+    if method == "forward-over-forward":
+        seeds = np.eye(x.size).reshape((x.size,) + x.shape)
+        return jvp(lambda z: np.reshape(forward.jvp_batch(f, z, seeds)[1], x.shape), x, v)[1]
+    if method in ("fd", "fd-central"):
+        from adcheck.methods import fd
+
+        g = _grad_fn(f)
+        val, _, _ = fd.directional(lambda z: _plain(g(z.reshape(x.shape))).reshape(-1), x.reshape(-1),
+                                   v.reshape(-1), "fd-central")
+        return np.asarray(val).reshape(x.shape)
+    raise UsageError(f"unknown HVP method {method!r}")
+
+
+def hessian(f, x, method="forward-over-reverse"):
+    """The full Hessian (n, n) of a scalar f, by n Hessian-vector products."""
+    x = np.asarray(x, dtype=np.float64)
+    n = x.size
+    if method == "forward-over-reverse":
+        seeds = np.eye(n).reshape((n,) + x.shape)
+        _, t = forward.jvp_batch(_grad_fn(f), x, seeds)
+        return _plain(t).reshape(n, n)
+    cols = [hvp(f, x, e.reshape(x.shape), method).reshape(-1) for e in np.eye(n)]
+    return np.array(cols).T

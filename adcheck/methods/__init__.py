@@ -1,0 +1,1 @@
+"""Derivative methods: each computes derivatives of a Target on its own."""

@@ -1,0 +1,246 @@
+"""The one NumPy entry point for every traced type (Dual, Var, SymArray).
+
+:class:`Tracer` implements ``__array_ufunc__`` (NEP 13) and
+``__array_function__`` (NEP 18).  Both land here: a ufunc or function is
+looked up, its parameters are normalised (axes made non-negative tuples,
+shapes made full), and the matching primitive is bound.  Piecewise-constant
+operations (comparisons, floor, argmax...) run on the concrete values and
+return plain arrays: their derivative is zero wherever it exists.  Anything
+else raises :class:`~adcheck.errors.UnsupportedOpError` naming the operation,
+so a missing rule is never a silent zero.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from adcheck.errors import UnsupportedOpError
+from adcheck.prims import composites as C
+from adcheck.prims.table import bind, get
+
+_level_counter = itertools.count(1)
+
+
+def new_level() -> int:
+    """A fresh nesting level; later (inner) transformations get higher levels."""
+    return next(_level_counter)
+
+
+def concrete(x):
+    """Strip every tracer level: the plain NumPy value at the point."""
+    while getattr(x, "_adcheck_tracer", False):
+        x = x.primal
+    return x
+
+
+def _concrete_args(args):
+    return [concrete(a) if not isinstance(a, (list, tuple)) else type(a)(_concrete_args(a))
+            for a in args]
+
+
+# ----- ufuncs -----------------------------------------------------------------
+
+# ufuncs that are constant wherever differentiable: evaluated on concrete values
+_PIECEWISE_CONSTANT = {
+    "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "isfinite", "isinf",
+    "isnan", "signbit", "floor", "ceil", "trunc", "rint", "floor_divide",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift",
+    "isnat", "spacing",
+}
+_UFUNC_ALIASES = {"true_divide": "divide", "conjugate": "positive", "conj": "positive",
+                  "abs": "absolute", "fabs": "absolute", "mod": "remainder"}
+
+
+# names of piecewise-constant ops met while tracing (comparisons, floor...): they
+# make f non-analytic, which decides whether complex-step applies
+piecewise_log: list = []
+
+
+def handle_ufunc(ufunc, method, inputs, kwargs):
+    name = ufunc.__name__
+    if kwargs.get("out") is not None:
+        raise UnsupportedOpError(f"np.{name}(..., out=...)", detail="in-place output into a traced array")
+    if method != "__call__":
+        if method == "reduce" and name in ("add", "maximum", "minimum", "multiply"):
+            axis = kwargs.get("axis", 0)
+            fn = {"add": np.sum, "maximum": np.max, "minimum": np.min, "multiply": np.prod}[name]
+            return fn(inputs[0], axis=axis, keepdims=kwargs.get("keepdims", False))
+        if method == "accumulate" and name == "add":
+            return np.cumsum(inputs[0], axis=kwargs.get("axis", 0))
+        raise UnsupportedOpError(f"np.{name}.{method}")
+    if name in _PIECEWISE_CONSTANT:
+        piecewise_log.append(name)
+        return ufunc(*_concrete_args(inputs), **kwargs)
+    name = _UFUNC_ALIASES.get(name, name)
+    try:
+        prim = get(name)
+    except KeyError:
+        raise UnsupportedOpError(f"np.{name}") from None
+    return bind(prim, *inputs)
+
+
+# ----- functions (NEP 18) ----------------------------------------------------
+
+def handle_function(func, args, kwargs):
+    handler = C.FUNCTIONS.get(func)
+    if handler is not None:
+        return handler(*args, **kwargs)
+    if func in C.CONCRETE_FUNCTIONS:
+        return func(*_concrete_args(args), **{k: concrete(v) for k, v in kwargs.items()})
+    mod = getattr(func, "__module__", "numpy") or "numpy"
+    prefix = "np.linalg." if "linalg" in mod else "np."
+    raise UnsupportedOpError(f"{prefix}{func.__name__}")
+
+
+class Tracer:
+    """Base of the traced types: behaves like an ndarray, routes NumPy here.
+
+    Subclasses provide ``primal`` (the value one level down, maybe traced
+    itself), ``_level`` and ``_process(prim, args, params)``.
+    """
+
+    _adcheck_tracer = True
+    __array_priority__ = 1000.0
+    __slots__ = ()
+
+    # -- array facts ---------------------------------------------------------
+    shape = property(lambda self: np.shape(concrete(self)))
+    ndim = property(lambda self: np.ndim(concrete(self)))
+    size = property(lambda self: np.size(concrete(self)))
+    dtype = property(lambda self: np.result_type(concrete(self)))
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d traced value")
+        return self.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    # -- NumPy protocols -----------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return handle_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return handle_function(func, args, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise UnsupportedOpError(
+            "np.asarray/np.array of a traced value",
+            detail="the conversion would drop the derivative")
+
+    # -- operators -----------------------------------------------------------
+    __add__ = lambda s, o: np.add(s, o)
+    __radd__ = lambda s, o: np.add(o, s)
+    __sub__ = lambda s, o: np.subtract(s, o)
+    __rsub__ = lambda s, o: np.subtract(o, s)
+    __mul__ = lambda s, o: np.multiply(s, o)
+    __rmul__ = lambda s, o: np.multiply(o, s)
+    __truediv__ = lambda s, o: np.divide(s, o)
+    __rtruediv__ = lambda s, o: np.divide(o, s)
+    __pow__ = lambda s, o: np.power(s, o)
+    __rpow__ = lambda s, o: np.power(o, s)
+    __matmul__ = lambda s, o: np.matmul(s, o)
+    __rmatmul__ = lambda s, o: np.matmul(o, s)
+    __neg__ = lambda s: np.negative(s)
+    __pos__ = lambda s: s
+    __abs__ = lambda s: np.absolute(s)
+    __mod__ = lambda s, o: np.remainder(s, o)
+    __rmod__ = lambda s, o: np.remainder(o, s)
+    __floordiv__ = lambda s, o: np.floor_divide(s, o)
+    __rfloordiv__ = lambda s, o: np.floor_divide(o, s)
+    __lt__ = lambda s, o: np.less(s, o)
+    __le__ = lambda s, o: np.less_equal(s, o)
+    __gt__ = lambda s, o: np.greater(s, o)
+    __ge__ = lambda s, o: np.greater_equal(s, o)
+    __eq__ = lambda s, o: np.equal(s, o)
+    __ne__ = lambda s, o: np.not_equal(s, o)
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return bool(concrete(self))
+
+    def __float__(self):
+        raise UnsupportedOpError("float() of a traced value", detail="the conversion would drop the derivative")
+
+    def __int__(self):
+        return int(concrete(self))
+
+    def __index__(self):
+        return int(concrete(self))
+
+    def __complex__(self):
+        raise UnsupportedOpError("complex() of a traced value")
+
+    def __setitem__(self, idx, value):
+        raise UnsupportedOpError("in-place assignment into a traced array (x[i] = ...)",
+                                 detail="build a new array instead, e.g. with np.where or np.concatenate")
+
+    def __getitem__(self, idx):
+        return C.getitem(self, idx)
+
+    # -- ndarray methods -----------------------------------------------------
+    T = property(lambda self: np.transpose(self))
+    mT = property(lambda self: np.swapaxes(self, -1, -2))
+    real = property(lambda self: self)
+
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False):
+        return np.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False):
+        return np.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, out=None, keepdims=False):
+        return np.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, out=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False):
+        return np.prod(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis=None):
+        return np.cumsum(self, axis=axis)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return np.reshape(self, shape)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return np.transpose(self, axes or None)
+
+    def swapaxes(self, a, b):
+        return np.swapaxes(self, a, b)
+
+    def ravel(self, order="C"):
+        return np.ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis=axis)
+
+    def clip(self, min=None, max=None):
+        return np.clip(self, min, max)
+
+    def copy(self, order="C"):
+        return self
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        if np.issubdtype(np.dtype(dtype), np.floating):
+            return self
+        raise UnsupportedOpError(f"astype({np.dtype(dtype).name}) of a traced value",
+                                 detail="a non-float cast has no derivative")
+
+    def __repr__(self):
+        return f"{type(self).__name__}(level={self._level}, value={concrete(self)!r})"

@@ -1,0 +1,89 @@
+"""Forward mode: dual numbers carrying k tangents through plain NumPy code.
+
+A :class:`Dual` holds a primal value x and tangents ẋ shaped ``(k,) + x.shape``
+-- k directions pushed at once, so a full Jacobian of an n-input function is
+one pass with the n unit vectors as tangents.  Each primitive's ``jvp`` rule
+maps input tangents to the output tangent: ẏ = Σᵢ ∂f/∂xᵢ · ẋᵢ.
+
+Nesting: every call of :func:`jvp` opens a new level; a Dual only treats
+Duals of its own level as perturbed and everything else as a constant, so
+``d/dx [x · d/dy (x + y)] = 1`` (no perturbation confusion).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adcheck.methods.dispatch import Tracer, concrete, new_level
+from adcheck.prims.broadcast import align_tangent
+from adcheck.prims.table import bind
+
+
+def _ndim(x):
+    return x.ndim if getattr(x, "_adcheck_tracer", False) else np.ndim(x)
+
+
+def _shape(x):
+    return x.shape if getattr(x, "_adcheck_tracer", False) else np.shape(x)
+
+
+class Dual(Tracer):
+    """A primal value and its batch of tangents at one nesting level."""
+
+    __slots__ = ("primal", "tangent", "_level")
+
+    def __init__(self, primal, tangent, level):
+        self.primal = primal
+        self.tangent = tangent
+        self._level = level
+
+    def _process(self, prim, args, params):
+        level = self._level
+        primals, tangents = [], []
+        for a in args:
+            if type(a) is Dual and a._level == level:
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+            else:
+                primals.append(a)
+                tangents.append(None)
+        ans = bind(prim, *primals, **params)
+        if prim.elementwise:
+            out_ndim = _ndim(ans)
+            tangents = [t if t is None else align_tangent(t, _ndim(p), out_ndim)
+                        for t, p in zip(tangents, primals)]
+        t_out = prim.jvp(tangents, ans, *primals, **params)
+        if t_out is None:
+            return ans
+        k = next(np.shape(t)[0] if not getattr(t, "_adcheck_tracer", False) else t.shape[0]
+                 for t in tangents if t is not None)
+        want = (k,) + tuple(_shape(ans))
+        if tuple(_shape(t_out)) != want:
+            t_out = np.broadcast_to(t_out, want)
+        return Dual(ans, t_out, level)
+
+
+def jvp_batch(f, x, tangents):
+    """Push ``tangents`` (k, *x.shape) through f at x.
+
+    Returns ``(f(x), T)`` with T shaped ``(k,) + f(x).shape``.  An output that
+    does not depend on x gets zero tangents (it is a constant of f).
+    """
+    level = new_level()
+    x = np.asarray(x, dtype=np.float64) if not getattr(x, "_adcheck_tracer", False) else x
+    out = f(Dual(x, tangents, level))
+    k = np.shape(tangents)[0] if not getattr(tangents, "_adcheck_tracer", False) else tangents.shape[0]
+    if type(out) is Dual and out._level == level:
+        return out.primal, out.tangent
+    out_shape = _shape(out)
+    return out, np.zeros((k,) + tuple(out_shape))
+
+
+def jacobian(f, x):
+    """Full Jacobian (m, n) of f at x in one batched forward pass (k = n)."""
+    x = np.asarray(x, dtype=np.float64)
+    n = x.size
+    seeds = np.eye(n).reshape((n,) + x.shape)
+    y, t = jvp_batch(f, x, seeds)
+    m = int(np.size(concrete(y)))
+    return np.asarray(concrete(y)), np.asarray(concrete(t)).reshape(n, m).T

@@ -1,0 +1,247 @@
+"""Elementwise primitives: NumPy ufuncs, their sympy twins and their partials.
+
+For an elementwise op y = f(a, b, ...) every Jacobian is diagonal, so one
+partial derivative per argument, ∂f/∂a (evaluated elementwise), gives both
+rules: JVP  ẏ = Σ ȧ ⊙ ∂f/∂a  and  VJP  ā = ȳ ⊙ ∂f/∂a  (un-broadcast).
+Each registration below states f, its partials, its sympy twin and its domain
+in one place.  Partials are written in NumPy calls so they differentiate again.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from adcheck.prims.table import Primitive, register
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+ONE = "one"          # the partial is exactly 1: pass tangents through untouched
+NEG_ONE = "neg_one"  # exactly -1
+
+
+def _sym(name):
+    """A lazily resolved sympy function (sympy is imported only when used)."""
+
+    def twin(*args):
+        import sympy
+
+        return getattr(sympy, name)(*args)
+
+    twin.__name__ = f"sympy.{name}"
+    return twin
+
+
+def _pi():
+    import sympy
+
+    return sympy.pi
+
+
+def _times(t, p):
+    if p is ONE:
+        return t
+    if p is NEG_ONE:
+        return -t
+    return t * p
+
+
+def _make_rules(partials):
+    def jvp(tangents, ans, *args):
+        out = None
+        for i, t in enumerate(tangents):
+            if t is None or partials[i] is None:
+                continue
+            p = partials[i]
+            term = _times(t, p if isinstance(p, str) else p(ans, *args))
+            out = term if out is None else out + term
+        return out
+
+    def vjp_for(p):
+        if p is None:
+            return None
+        if isinstance(p, str):
+            return lambda g, ans, *args: _times(g, p)
+        return lambda g, ans, *args: g * p(ans, *args)
+
+    return jvp, tuple(vjp_for(p) for p in partials)
+
+
+def elementwise(name, impl, partials, doc, *, sympy=None, analytic=True,
+                linear=False, domain=None, nondiff=(), jvp=None, vjp=None, object_ok=False):
+    """Register an elementwise primitive from its partial derivatives."""
+    auto_jvp, auto_vjp = _make_rules(partials)
+    return register(Primitive(
+        name=name, impl=impl, jvp=jvp or auto_jvp, vjp=vjp or auto_vjp,
+        sympy=sympy, elementwise=True, linear=linear, analytic=analytic,
+        domain=domain, doc=doc, nargs=len(partials), nondiff=nondiff, object_ok=object_ok))
+
+
+R = (-3.0, 3.0)
+POS = (0.1, 4.0)
+UNIT = (-0.9, 0.9)
+
+# ----- arithmetic -------------------------------------------------------------
+
+elementwise("add", np.add, (ONE, ONE), "a + b;  ∂/∂a = 1, ∂/∂b = 1.",
+            sympy=lambda a, b: a + b, linear=True, domain=(R, R))
+elementwise("subtract", np.subtract, (ONE, NEG_ONE), "a - b;  ∂/∂a = 1, ∂/∂b = -1.",
+            sympy=lambda a, b: a - b, linear=True, domain=(R, R))
+elementwise("negative", np.negative, (NEG_ONE,), "-a;  ∂/∂a = -1.",
+            sympy=lambda a: -a, linear=True, domain=(R,))
+elementwise("positive", np.positive, (ONE,), "+a;  ∂/∂a = 1.",
+            sympy=lambda a: a, linear=True, domain=(R,))
+elementwise("multiply", np.multiply,
+            (lambda y, a, b: b, lambda y, a, b: a),
+            "a·b;  ∂/∂a = b, ∂/∂b = a.", sympy=lambda a, b: a * b, domain=(R, R))
+elementwise("divide", np.divide,
+            (lambda y, a, b: 1.0 / b, lambda y, a, b: -y / b),
+            "a / b;  ∂/∂a = 1/b, ∂/∂b = -a/b² = -y/b.  Undefined at b = 0.",
+            sympy=lambda a, b: a / b, domain=(R, POS))
+elementwise("power", np.power,
+            (lambda y, a, b: b * a ** (b - 1),
+             lambda y, a, b: y * np.log(np.where(a == 0, 1.0, a))),
+            "a ** b;  ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (taken as 0 at a = 0, where a^b is 0 "
+            "for b > 0; NaN for a < 0, where a^b is not differentiable in b).",
+            sympy=lambda a, b: a ** b, domain=(POS, (-2.0, 2.0)))
+elementwise("square", np.square, (lambda y, a: 2.0 * a,), "a²;  ∂/∂a = 2a.",
+            sympy=lambda a: a ** 2, domain=(R,))
+elementwise("reciprocal", np.reciprocal, (lambda y, a: -(y * y),), "1/a;  ∂/∂a = -1/a².",
+            sympy=lambda a: 1 / a, domain=(POS,))
+
+# ----- exponentials and logarithms --------------------------------------------
+
+elementwise("exp", np.exp, (lambda y, a: y,), "eᵃ;  ∂/∂a = eᵃ (the output is reused).",
+            sympy=_sym("exp"), domain=(R,))
+elementwise("exp2", np.exp2, (lambda y, a: y * _LN2,), "2ᵃ;  ∂/∂a = 2ᵃ·ln 2.",
+            sympy=lambda a: 2 ** a, domain=(R,))
+elementwise("expm1", np.expm1, (lambda y, a: y + 1.0,), "eᵃ - 1;  ∂/∂a = eᵃ = y + 1.",
+            sympy=lambda a: _sym("exp")(a) - 1, domain=(R,))
+elementwise("log", np.log, (lambda y, a: 1.0 / a,), "ln a;  ∂/∂a = 1/a.  Domain a > 0.",
+            sympy=_sym("log"), domain=(POS,))
+elementwise("log2", np.log2, (lambda y, a: 1.0 / (a * _LN2),), "log₂ a;  ∂/∂a = 1/(a ln 2).",
+            sympy=lambda a: _sym("log")(a, 2), domain=(POS,))
+elementwise("log10", np.log10, (lambda y, a: 1.0 / (a * _LN10),), "log₁₀ a;  ∂/∂a = 1/(a ln 10).",
+            sympy=lambda a: _sym("log")(a, 10), domain=(POS,))
+elementwise("log1p", np.log1p, (lambda y, a: 1.0 / (1.0 + a),), "ln(1 + a);  ∂/∂a = 1/(1 + a).",
+            sympy=lambda a: _sym("log")(1 + a), domain=((-0.9, 3.0),))
+elementwise("logaddexp", np.logaddexp,
+            (lambda y, a, b: np.exp(a - y), lambda y, a, b: np.exp(b - y)),
+            "ln(eᵃ + eᵇ);  ∂/∂a = e^(a-y), ∂/∂b = e^(b-y)  (softmax weights, never overflow).",
+            sympy=lambda a, b: _sym("log")(_sym("exp")(a) + _sym("exp")(b)), domain=(R, R))
+elementwise("logaddexp2", np.logaddexp2,
+            (lambda y, a, b: np.exp2(a - y), lambda y, a, b: np.exp2(b - y)),
+            "log₂(2ᵃ + 2ᵇ);  ∂/∂a = 2^(a-y), ∂/∂b = 2^(b-y).",
+            sympy=lambda a, b: _sym("log")(2 ** a + 2 ** b, 2), domain=(R, R))
+elementwise("sqrt", np.sqrt, (lambda y, a: 0.5 / y,), "√a;  ∂/∂a = 1/(2√a).  Not differentiable at 0.",
+            sympy=_sym("sqrt"), domain=(POS,))
+elementwise("cbrt", np.cbrt, (lambda y, a: 1.0 / (3.0 * y * y),),
+            "∛a;  ∂/∂a = 1/(3 ∛a²).  Not differentiable at 0.  (Real cube root: no complex-step.)",
+            sympy=_sym("cbrt"), analytic=False, domain=(POS,))
+
+# ----- trigonometric ----------------------------------------------------------
+
+elementwise("sin", np.sin, (lambda y, a: np.cos(a),), "sin a;  ∂/∂a = cos a.",
+            sympy=_sym("sin"), domain=(R,))
+elementwise("cos", np.cos, (lambda y, a: -np.sin(a),), "cos a;  ∂/∂a = -sin a.",
+            sympy=_sym("cos"), domain=(R,))
+elementwise("tan", np.tan, (lambda y, a: 1.0 + y * y,), "tan a;  ∂/∂a = 1 + tan² a.",
+            sympy=_sym("tan"), domain=((-1.2, 1.2),))
+elementwise("arcsin", np.arcsin, (lambda y, a: 1.0 / np.sqrt(1.0 - a * a),),
+            "asin a;  ∂/∂a = 1/√(1 - a²).  Domain |a| < 1.", sympy=_sym("asin"), domain=(UNIT,))
+elementwise("arccos", np.arccos, (lambda y, a: -1.0 / np.sqrt(1.0 - a * a),),
+            "acos a;  ∂/∂a = -1/√(1 - a²).  Domain |a| < 1.", sympy=_sym("acos"), domain=(UNIT,))
+elementwise("arctan", np.arctan, (lambda y, a: 1.0 / (1.0 + a * a),), "atan a;  ∂/∂a = 1/(1 + a²).",
+            sympy=_sym("atan"), domain=(R,))
+elementwise("arctan2", np.arctan2,
+            (lambda y, a, b: b / (a * a + b * b), lambda y, a, b: -a / (a * a + b * b)),
+            "atan2(a, b), the angle of the point (b, a);  ∂/∂a = b/(a²+b²), ∂/∂b = -a/(a²+b²).",
+            sympy=_sym("atan2"), analytic=False, domain=(R, POS))
+elementwise("hypot", np.hypot, (lambda y, a, b: a / y, lambda y, a, b: b / y),
+            "√(a² + b²);  ∂/∂a = a/y, ∂/∂b = b/y.  Not differentiable at the origin.",
+            sympy=lambda a, b: _sym("sqrt")(a ** 2 + b ** 2), analytic=False, domain=(POS, POS))
+elementwise("deg2rad", np.deg2rad, (lambda y, a: math.pi / 180.0,), "a·π/180.",
+            sympy=lambda a: a * _pi() / 180,
+            linear=True, domain=(R,))
+elementwise("rad2deg", np.rad2deg, (lambda y, a: 180.0 / math.pi,), "a·180/π.",
+            sympy=lambda a: a * 180 / _pi(), linear=True, domain=(R,))
+
+# ----- hyperbolic -------------------------------------------------------------
+
+elementwise("sinh", np.sinh, (lambda y, a: np.cosh(a),), "sinh a;  ∂/∂a = cosh a.",
+            sympy=_sym("sinh"), domain=(R,))
+elementwise("cosh", np.cosh, (lambda y, a: np.sinh(a),), "cosh a;  ∂/∂a = sinh a.",
+            sympy=_sym("cosh"), domain=(R,))
+elementwise("tanh", np.tanh, (lambda y, a: 1.0 / np.cosh(a) ** 2,),
+            "tanh a;  ∂/∂a = sech² a = 1/cosh² a (not 1 - tanh², which rounds to 0 for |a| > 19).",
+            sympy=_sym("tanh"), domain=(R,))
+elementwise("arcsinh", np.arcsinh, (lambda y, a: 1.0 / np.sqrt(a * a + 1.0),),
+            "asinh a;  ∂/∂a = 1/√(a² + 1).", sympy=_sym("asinh"), domain=(R,))
+elementwise("arccosh", np.arccosh, (lambda y, a: 1.0 / (np.sqrt(a - 1.0) * np.sqrt(a + 1.0)),),
+            "acosh a;  ∂/∂a = 1/(√(a-1)·√(a+1)).  Domain a > 1.", sympy=_sym("acosh"),
+            domain=((1.1, 4.0),))
+elementwise("arctanh", np.arctanh, (lambda y, a: 1.0 / ((1.0 - a) * (1.0 + a)),),
+            "atanh a;  ∂/∂a = 1/((1 - a)(1 + a)).  Domain |a| < 1.", sympy=_sym("atanh"),
+            domain=(UNIT,))
+
+
+def _erf_impl(a):
+    a = np.asarray(a)
+    if np.iscomplexobj(a):
+        raise TypeError("erf has no complex implementation here")
+    return np.vectorize(math.erf, otypes=[np.float64])(a) if a.ndim else np.float64(math.erf(a))
+
+
+elementwise("erf", _erf_impl, (lambda y, a: _TWO_OVER_SQRT_PI * np.exp(-(a * a)),),
+            "erf a = (2/√π)∫₀ᵃ e^(-t²) dt;  ∂/∂a = (2/√π)·e^(-a²).  "
+            "(Analytic, but evaluated with math.erf: no complex-step.)",
+            sympy=_sym("erf"), analytic=False, domain=(R,))
+
+# ----- piecewise: kinks and subgradients --------------------------------------
+
+
+def _tie_split(a, b):
+    """1 where a > b, ½ where a == b (a subgradient at the tie), 0 elsewhere."""
+    return np.greater(a, b) + 0.5 * np.equal(a, b)
+
+
+elementwise("absolute", np.absolute, (lambda y, a: np.sign(a),),
+            "|a|;  ∂/∂a = sign a (0 at the kink a = 0, a subgradient).",
+            sympy=_sym("Abs"), analytic=False, domain=((0.1, 3.0),))
+elementwise("sign", np.sign, (None,), "sign a;  derivative 0 away from the jump at 0.",
+            sympy=_sym("sign"), analytic=False, domain=((0.1, 3.0),),
+            jvp=lambda tangents, ans, a: None, vjp=(lambda g, ans, a: None,))
+for _name, _fn, _tw in (("maximum", np.maximum, "Max"), ("minimum", np.minimum, "Min"),
+                        ("fmax", np.fmax, "Max"), ("fmin", np.fmin, "Min")):
+    _big = _name in ("maximum", "fmax")
+    elementwise(
+        _name, _fn,
+        ((lambda y, a, b: _tie_split(a, b)) if _big else (lambda y, a, b: _tie_split(b, a)),
+         (lambda y, a, b: _tie_split(b, a)) if _big else (lambda y, a, b: _tie_split(a, b))),
+        f"{_name}(a, b) elementwise;  the partial is 1 for the selected argument, "
+        "0 for the other, ½ each at a tie (a subgradient).",
+        sympy=_sym(_tw), analytic=False, domain=(R, R))
+elementwise("fmod", np.fmod, (ONE, lambda y, a, b: -np.trunc(a / b)),
+            "fmod(a, b) = a - trunc(a/b)·b;  ∂/∂a = 1, ∂/∂b = -trunc(a/b) (jumps where a/b is an integer).",
+            analytic=False, domain=(POS, POS))
+elementwise("remainder", np.remainder, (ONE, lambda y, a, b: -np.floor(a / b)),
+            "mod(a, b) = a - floor(a/b)·b;  ∂/∂a = 1, ∂/∂b = -floor(a/b).",
+            analytic=False, domain=(POS, POS))
+
+
+def _where_jvp(tangents, ans, cond, a, b):
+    _, ta, tb = tangents
+    za = 0.0 if ta is None else ta
+    zb = 0.0 if tb is None else tb
+    return np.where(cond, za, zb)
+
+
+elementwise("where", np.where,
+            (None, lambda y, c, a, b: c, lambda y, c, a, b: np.logical_not(c)),
+            "where(c, a, b) picks a where c holds, else b;  ∂/∂a = c, ∂/∂b = ¬c, c is constant.",
+            analytic=False, nondiff=(0,), jvp=_where_jvp, object_ok=True,
+            vjp=(None, lambda g, y, c, a, b: np.where(c, g, 0.0),
+                 lambda g, y, c, a, b: np.where(c, 0.0, g)))

@@ -1,0 +1,151 @@
+"""The primitive table: the single source of derivative rules.
+
+Each :class:`Primitive` is one record: the NumPy implementation, the sympy
+twin, the JVP rule and the VJP rules side by side, and the facts tests and
+methods need (linear, complex-analytic, domain).
+
+Rule conventions
+----------------
+``jvp(tangents, ans, *args, **params)``
+    ``tangents`` has one entry per positional argument: ``None`` for an
+    argument that is constant at this level, else an array shaped
+    ``(k,) + arg.shape`` -- forward mode pushes k directions at once, the
+    batch axis leading.  Returns the output tangent ``(k,) + ans.shape``
+    (or something that broadcasts to it).
+``vjp[i](g, ans, *args, **params)``
+    ``g`` is shaped like ``ans``; returns the cotangent of argument ``i``
+    (for broadcasting primitives, possibly still broadcast: the reverse
+    method un-broadcasts).  For variadic primitives ``vjp`` is a function
+    ``i -> rule``.
+
+Rules are written with NumPy calls, never with raw ``.value`` access, so the
+values they see may themselves be traced: that is what makes
+forward-over-reverse HVPs and reverse-over-reverse (MAML) work with no extra
+rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+_REGISTRY: dict[str, "Primitive"] = {}
+
+
+@dataclass(eq=False)
+class Primitive:
+    """One differentiable operation.
+
+    name:        numpy's name for it (``sin``, ``multiply``, ``sum``...).
+    impl:        the NumPy function on plain arrays.
+    jvp:         joint forward rule (see module docstring), or None if none exists.
+    vjp:         tuple of per-argument reverse rules, or ``i -> rule`` for variadic ops.
+    sympy:       the sympy twin on scalar expressions (elementwise ops), or None.
+    elementwise: broadcasting op; tangents are aligned to the output rank before
+                 ``jvp`` and cotangents un-broadcast after ``vjp``.
+    object_ok:   ``impl`` also works on object arrays of sympy expressions
+                 (structural ops: reshape, indexing, sums, matmul ...).
+    linear:      linear in its differentiable arguments.
+    analytic:    complex-analytic, so complex-step differentiation applies.
+    nondiff:     positions of arguments that carry no derivative (conditions, indices).
+    domain:      per-argument (low, high) open intervals where the op is smooth;
+                 tests draw points there, FD uses it to stay inside.
+    """
+
+    name: str
+    impl: Callable[..., Any]
+    jvp: Optional[Callable[..., Any]]
+    vjp: Any
+    sympy: Optional[Callable[..., Any]] = None
+    elementwise: bool = False
+    object_ok: bool = False
+    linear: bool = False
+    analytic: bool = True
+    nondiff: tuple = ()
+    domain: Optional[tuple] = None
+    doc: str = ""
+    nargs: Optional[int] = None  # None = variadic
+    extra: dict = field(default_factory=dict)
+
+    def vjp_rule(self, i: int):
+        rules = self.vjp
+        if rules is None:
+            return None
+        if callable(rules):
+            return rules(i)
+        return rules[i] if i < len(rules) else None
+
+    def __call__(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+
+def _is_tracer(a) -> bool:
+    return getattr(a, "_adcheck_tracer", False)
+
+
+def top_tracer(args):
+    """The traced argument of the highest nesting level, or None.
+
+    Levels make nested differentiation safe: the innermost transformation
+    (highest level) handles the op and treats lower-level values as constants,
+    so perturbations of different levels never mix.
+    """
+    top = None
+    for a in args:
+        if _is_tracer(a):
+            if top is None or a._level > top._level:
+                top = a
+        elif type(a) in (list, tuple):
+            t = top_tracer(a)
+            if t is not None and (top is None or t._level > top._level):
+                top = t
+    return top
+
+
+def bind(prim: Primitive, *args, **params):
+    """Apply ``prim``: on plain arrays run NumPy, else let the top tracer process it."""
+    top = top_tracer(args)
+    if top is None:
+        return prim.impl(*args, **params)
+    return top._process(prim, args, params)
+
+
+def register(prim: Primitive) -> Primitive:
+    """Add ``prim`` to the table; refuse a half-specified record."""
+    if prim.name in _REGISTRY:
+        raise ValueError(f"primitive {prim.name!r} registered twice")
+    if not prim.doc:
+        raise ValueError(f"primitive {prim.name!r} has no docstring (state its math)")
+    diff_args = None if prim.nargs is None else [i for i in range(prim.nargs) if i not in prim.nondiff]
+    if prim.jvp is None or prim.vjp is None:
+        raise ValueError(f"primitive {prim.name!r} needs both a JVP and a VJP rule")
+    if diff_args is not None and not callable(prim.vjp):
+        missing = [i for i in diff_args if i >= len(prim.vjp) or prim.vjp[i] is None]
+        if missing:
+            raise ValueError(f"primitive {prim.name!r} lacks VJP rules for arguments {missing}")
+    _REGISTRY[prim.name] = prim
+    return prim
+
+
+def get(name: str) -> Primitive:
+    """The primitive called ``name`` (numpy's name), or KeyError."""
+    _load()
+    return _REGISTRY[name]
+
+
+def all_primitives() -> list[Primitive]:
+    _load()
+    return list(_REGISTRY.values())
+
+
+_loaded = False
+
+
+def _load():
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from adcheck.prims import arrays, elementwise, linalg  # noqa: F401  (register on import)
