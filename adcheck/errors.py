@@ -110,7 +110,7 @@ class UnsupportedOpError(MethodError):
 
     def __init__(self, op: str, method: str = "", detail: str = ""):
         where = f" in {method} mode" if method else ""
-        msg = f"no derivative rule for {op}{where}"
+        msg = f"cannot differentiate through {op}{where}"
         if detail:
             msg += f": {detail}"
         super().__init__(msg)

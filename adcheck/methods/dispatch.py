@@ -21,11 +21,26 @@ from adcheck.prims import composites as C
 from adcheck.prims.table import bind, get
 
 _level_counter = itertools.count(1)
+_active = [0]  # how many traced evaluations are running (stand-ins check this)
 
 
 def new_level() -> int:
     """A fresh nesting level; later (inner) transformations get higher levels."""
     return next(_level_counter)
+
+
+class tracing:
+    """Context: a traced evaluation of user code is running (see frontends.coerce)."""
+
+    def __enter__(self):
+        _active[0] += 1
+
+    def __exit__(self, *exc):
+        _active[0] -= 1
+
+
+def is_tracing() -> bool:
+    return _active[0] > 0
 
 
 def concrete(x):
@@ -177,8 +192,17 @@ class Tracer:
         raise UnsupportedOpError("complex() of a traced value")
 
     def __setitem__(self, idx, value):
-        raise UnsupportedOpError("in-place assignment into a traced array (x[i] = ...)",
-                                 detail="build a new array instead, e.g. with np.where or np.concatenate")
+        """``a[idx] = v`` as a functional update: ``a`` takes the state where(mask, v, a)."""
+        if getattr(self, "_view", False):
+            raise UnsupportedOpError(
+                "assignment into a view of a traced array (row = A[0]; row[1] = v)",
+                detail="write into the array itself (A[0, 1] = v), or copy the view first")
+        new = C.setitem(self, idx, value)
+        if type(new) is not type(self) or new._level != self._level:
+            raise UnsupportedOpError(
+                "assignment of an inner derivative's value into an outer traced array",
+                detail="build a new array with np.stack or np.where instead")
+        self._become(new)
 
     def __getitem__(self, idx):
         return C.getitem(self, idx)
@@ -234,7 +258,19 @@ class Tracer:
         return np.clip(self, min, max)
 
     def copy(self, order="C"):
-        return self
+        return np.positive(self)
+
+    def item(self, *args):
+        if args:
+            return self[args if len(args) > 1 else args[0]]
+        if self.size != 1:
+            raise ValueError("can only convert an array of size 1 to a Python scalar")
+        return np.reshape(self, ())
+
+    def tolist(self):
+        if self.ndim == 0:
+            return self
+        return [self[i].tolist() for i in range(len(self))]
 
     def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
         if np.issubdtype(np.dtype(dtype), np.floating):
@@ -244,3 +280,109 @@ class Tracer:
 
     def __repr__(self):
         return f"{type(self).__name__}(level={self._level}, value={concrete(self)!r})"
+
+
+# ----- arrays made inside user code that may later hold traced values --------------
+
+def _traced_content(a) -> bool:
+    return getattr(a, "_adcheck_tracer", False) and not (type(a) is Plain and a.is_constant)
+
+
+def plain_only(args) -> bool:
+    """True when no argument carries a derivative (Plain constants at most)."""
+    for a in args:
+        if type(a) in (list, tuple):
+            if not plain_only(a):
+                return False
+        elif _traced_content(a):
+            return False
+    return True
+
+
+def _unwrap(args):
+    return [a.value if type(a) is Plain else (type(a)(_unwrap(a)) if type(a) in (list, tuple) else a)
+            for a in args]
+
+
+def _wrap(out):
+    if isinstance(out, np.ndarray) and out.dtype != object:
+        return Plain(out)
+    if isinstance(out, tuple):
+        return tuple(_wrap(o) for o in out)
+    return out
+
+
+class Plain(Tracer):
+    """An array that user code creates while being traced (``np.zeros``, ``np.array``...).
+
+    It behaves as the NumPy array it holds until a traced value is written
+    into it (``out[i] = x[i]**2``); from then on it holds the traced value the
+    functional update produced, so the derivative follows the write.  Plain
+    constants pass through NumPy unchanged (results stay Plain, so they can
+    be written into later too).
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    is_constant = property(lambda self: not getattr(self.value, "_adcheck_tracer", False))
+    primal = property(lambda self: self.value)
+    _level = property(lambda self: self.value._level if not self.is_constant else 0)
+
+    def _process(self, prim, args, params):
+        out = bind(prim, *_unwrap(args), **params)
+        return _wrap(out)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if plain_only(inputs) and kwargs.get("out") is None:
+            return _wrap(getattr(ufunc, method)(*_unwrap(inputs), **kwargs))
+        return handle_ufunc(ufunc, method, _unwrap(inputs), kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if plain_only(args) and plain_only(list(kwargs.values())):
+            return _wrap(func(*_unwrap(args), **dict(zip(kwargs, _unwrap(list(kwargs.values()))))))
+        return handle_function(func, _unwrap(args), kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        if self.is_constant:
+            return np.asarray(self.value, dtype=dtype)
+        return Tracer.__array__(self, dtype, copy)
+
+    def __float__(self):
+        return float(self.value) if self.is_constant else float(self.value)
+
+    def __getitem__(self, idx):
+        if self.is_constant and plain_only(idx if isinstance(idx, tuple) else (idx,)):
+            return _wrap(self.value[tuple(_unwrap(idx)) if isinstance(idx, tuple) else _unwrap([idx])[0]])
+        return C.getitem(self.value, idx)
+
+    def __setitem__(self, idx, v):
+        if isinstance(v, Plain) and v.is_constant:
+            v = v.value
+        if self.is_constant and not getattr(v, "_adcheck_tracer", False):
+            self.value[idx] = v
+            return
+        if self.is_constant and self.value.base is not None:
+            raise UnsupportedOpError(
+                "writing a traced value into a view of an array (row = A[0]; row[1] = x)",
+                detail="write into the array itself (A[0, 1] = x)")
+        self.value = C.setitem(self.value, idx, v)
+
+    def __getattr__(self, name):
+        if self.is_constant:
+            return getattr(self.value, name)
+        raise AttributeError(f"traced array has no attribute {name!r}")
+
+    def copy(self, order="C"):
+        return Plain(self.value.copy()) if self.is_constant else Plain(np.positive(self.value))
+
+
+def unplain(y):
+    """A function's result with Plain wrappers removed and lists of traced values stacked."""
+    if type(y) is Plain:
+        return y.value
+    if type(y) in (list, tuple) and not plain_only(y):
+        return C.asarray([unplain(e) for e in y])
+    return y

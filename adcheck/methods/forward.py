@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adcheck.methods.dispatch import Tracer, concrete, new_level
+from adcheck.methods.dispatch import Tracer, concrete, new_level, tracing, unplain
 from adcheck.prims.broadcast import align_tangent
 from adcheck.prims.table import bind
 
@@ -30,12 +30,16 @@ def _shape(x):
 class Dual(Tracer):
     """A primal value and its batch of tangents at one nesting level."""
 
-    __slots__ = ("primal", "tangent", "_level")
+    __slots__ = ("primal", "tangent", "_level", "_view")
 
     def __init__(self, primal, tangent, level):
         self.primal = primal
         self.tangent = tangent
         self._level = level
+        self._view = False
+
+    def _become(self, other):
+        self.primal, self.tangent = other.primal, other.tangent
 
     def _process(self, prim, args, params):
         level = self._level
@@ -71,7 +75,8 @@ def jvp_batch(f, x, tangents):
     """
     level = new_level()
     x = np.asarray(x, dtype=np.float64) if not getattr(x, "_adcheck_tracer", False) else x
-    out = f(Dual(x, tangents, level))
+    with tracing():
+        out = unplain(f(Dual(x, tangents, level)))
     k = np.shape(tangents)[0] if not getattr(tangents, "_adcheck_tracer", False) else tangents.shape[0]
     if type(out) is Dual and out._level == level:
         return out.primal, out.tangent

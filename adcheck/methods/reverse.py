@@ -1,12 +1,17 @@
 """Reverse mode: a tape of primitive applications and a backward pass.
 
 Running f on :class:`Var` inputs records, for every primitive applied, a
-:class:`Node` (the primitive, its inputs, its output).  Variables are numbered
-as they are created, so creation order is a topological order; the backward
-pass visits nodes in decreasing number -- reverse topological order -- and
-sends each node's adjoint ȳ to its parents through the primitive's ``vjp``
-rules, adding contributions where a value was used more than once
-(x̄ = Σ over uses).  Cotangents of broadcasting primitives are un-broadcast.
+:class:`Node` (the primitive, its inputs, its output, and its parents).  Every
+value state gets a number when it is created, so creation order is a
+topological order; the backward pass visits states in decreasing number --
+reverse topological order -- and sends each adjoint ȳ to the parents through
+the primitive's ``vjp`` rules, adding contributions where a value was used
+more than once (x̄ = Σ over uses).  Cotangents of broadcasting primitives are
+un-broadcast.
+
+A parent is recorded as the state it had when it was used (its number and
+node), not as the Python object: ``h[h < 0] = 0`` gives ``h`` a new state
+while the operations that read the old one keep pointing at it.
 
 The tape keeps references to values f computed anyway; nothing is copied.
 """
@@ -17,7 +22,7 @@ import itertools
 
 import numpy as np
 
-from adcheck.methods.dispatch import Tracer, concrete, new_level
+from adcheck.methods.dispatch import Tracer, concrete, new_level, tracing, unplain
 from adcheck.prims.broadcast import unbroadcast
 from adcheck.prims.table import bind
 
@@ -34,19 +39,20 @@ class Node:
         self.args = args
         self.params = params
         self.ans = ans
-        self.parents = parents  # [(argument position, Var)]
+        self.parents = parents  # [(argument position, parent id, parent node or None)]
 
 
 class Var(Tracer):
     """A value recorded on the tape of one nesting level."""
 
-    __slots__ = ("primal", "node", "_level", "_id")
+    __slots__ = ("primal", "node", "_level", "_id", "_view")
 
     def __init__(self, primal, node, level):
         self.primal = primal
         self.node = node
         self._level = level
         self._id = next(_ids)
+        self._view = False
 
     def _process(self, prim, args, params):
         level = self._level
@@ -54,49 +60,55 @@ class Var(Tracer):
         for i, a in enumerate(args):
             if type(a) is Var and a._level == level:
                 primals.append(a.primal)
-                parents.append((i, a))
+                parents.append((i, a._id, a.node))
             else:
                 primals.append(a)
         ans = bind(prim, *primals, **params)
         return Var(ans, Node(prim, primals, params, ans, parents), level)
 
+    def _become(self, other):
+        self.primal, self.node, self._id = other.primal, other.node, other._id
 
-def _toposorted(out):
-    """Every Var reachable from ``out``, latest first (reverse topological order)."""
-    seen, stack, order = set(), [out], []
+
+def _toposorted(out_id, out_node):
+    """Every (id, node) reachable from the output, latest first (reverse topological order)."""
+    seen, stack, order = set(), [(out_id, out_node)], []
     while stack:
-        v = stack.pop()
-        if v._id in seen:
+        vid, node = stack.pop()
+        if vid in seen:
             continue
-        seen.add(v._id)
-        order.append(v)
-        if v.node is not None:
-            stack.extend(p for _, p in v.node.parents)
-    order.sort(key=lambda v: v._id, reverse=True)
+        seen.add(vid)
+        order.append((vid, node))
+        if node is not None:
+            stack.extend((pid, pnode) for _, pid, pnode in node.parents)
+    order.sort(key=lambda e: e[0], reverse=True)
     return order
 
 
-def backward(out, seed, order=None):
-    """Adjoints of every Var reachable from ``out`` for the output cotangent ``seed``.
+def backward(order, out_id, seed, magnitude=False):
+    """Adjoints (id -> ȳ) of every state in ``order`` for the output cotangent ``seed``.
 
-    Returns a dict Var id -> adjoint (only Vars that received one).
+    With ``magnitude=True`` every contribution is taken in absolute value, so the
+    result bounds the size of the terms that the true adjoint sums: where they
+    cancel (d/dx sin(x)/x near 0), round-off of order eps·magnitude is expected
+    of any method that evaluates them in floating point.
     """
-    order = _toposorted(out) if order is None else order
-    adj = {out._id: seed}
-    for v in order:
-        g = adj.get(v._id)
-        if g is None or v.node is None:
+    adj = {out_id: seed}
+    for vid, node in order:
+        g = adj.get(vid)
+        if g is None or node is None:
             continue
-        node = v.node
-        for i, parent in node.parents:
-            rule = node.prim.vjp_rule(i)
-            c = rule(g, node.ans, *node.args, **node.params)
+        prim = node.prim
+        for i, pid, _ in node.parents:
+            c = prim.vjp_rule(i)(np.abs(g) if magnitude else g, node.ans, *node.args, **node.params)
             if c is None:
                 continue
-            if node.prim.elementwise:
-                c = unbroadcast(c, parent.shape)
-            prev = adj.get(parent._id)
-            adj[parent._id] = c if prev is None else prev + c
+            if magnitude:
+                c = np.abs(c)
+            if prim.elementwise:
+                c = unbroadcast(c, np.shape(concrete(node.args[i])))
+            prev = adj.get(pid)
+            adj[pid] = c if prev is None else prev + c
     return adj
 
 
@@ -105,18 +117,25 @@ def vjp(f, x):
     level = new_level()
     x = np.asarray(x, dtype=np.float64) if not getattr(x, "_adcheck_tracer", False) else x
     xv = Var(x, None, level)
-    out = f(xv)
+    x_id, x_shape = xv._id, np.shape(concrete(x))
+    with tracing():
+        out = unplain(f(xv))
     if not (type(out) is Var and out._level == level):
-        return out, lambda g: np.zeros(xv.shape)
-    order = _toposorted(out)
+        def zero(g):
+            return np.zeros(x_shape)
+
+        zero.order = ()
+        zero.ids = (x_id, None)
+        return out, zero
+    order = _toposorted(out._id, out.node)
+    out_id = out._id
 
     def pullback(g):
-        adj = backward(out, g, order)
-        res = adj.get(xv._id)
-        return np.zeros(xv.shape) if res is None else res
+        res = backward(order, out_id, g).get(x_id)
+        return np.zeros(x_shape) if res is None else res
 
-    pullback.tape_size = len(order)
     pullback.order = order
+    pullback.ids = (x_id, out_id)
     return out.primal, pullback
 
 
@@ -134,6 +153,24 @@ def jacobian(f, x):
     return y, rows
 
 
+def magnitudes(f, x):
+    """(m, n) bound on the size of the terms summed into each Jacobian entry (see backward)."""
+    x = np.asarray(x, dtype=np.float64)
+    y, pull = vjp(f, x)
+    y = np.asarray(concrete(y))
+    rows = np.zeros((y.size, x.size))
+    x_id, out_id = pull.ids
+    if out_id is None:
+        return rows
+    for i in range(y.size):
+        seed = np.zeros(y.size)
+        seed[i] = 1.0
+        adj = backward(pull.order, out_id, seed.reshape(y.shape), magnitude=True)
+        if x_id in adj:
+            rows[i] = np.abs(np.asarray(concrete(adj[x_id]))).reshape(-1)
+    return rows
+
+
 def nonanalytic_ops(f, x):
     """Names of the operations f uses at x that are not complex-analytic.
 
@@ -147,10 +184,9 @@ def nonanalytic_ops(f, x):
     try:
         _, pull = vjp(f, x)
     finally:
-        seen = set(dispatch.piecewise_log[start:])
+        names = set(dispatch.piecewise_log[start:])
         del dispatch.piecewise_log[start:]
-    names = set(seen)
-    for v in getattr(pull, "order", ()):
-        if v.node is not None and not v.node.prim.analytic:
-            names.add(v.node.prim.name)
+    for _, node in pull.order:
+        if node is not None and not node.prim.analytic:
+            names.add(node.prim.name)
     return sorted(names)

@@ -20,7 +20,7 @@ import numpy as np
 
 from adcheck.errors import DomainError, NotApplicableError, UnsupportedOpError
 from adcheck.methods.base import Estimate
-from adcheck.methods.dispatch import Tracer, new_level
+from adcheck.methods.dispatch import Tracer, new_level, tracing, unplain
 from adcheck.prims.table import bind
 from adcheck.target import SympyForm, Target
 
@@ -58,12 +58,16 @@ def _val(a):
 class SymArray(Tracer):
     """Entries as sympy expressions, plus their float64 values at the point."""
 
-    __slots__ = ("exprs", "primal", "_level")
+    __slots__ = ("exprs", "primal", "_level", "_view")
 
     def __init__(self, exprs, value, level):
         self.exprs = np.asarray(exprs, dtype=object) if not isinstance(exprs, np.ndarray) else exprs
         self.primal = value
         self._level = level
+        self._view = False
+
+    def _become(self, other):
+        self.exprs, self.primal = other.exprs, other.primal
 
     def _process(self, prim, args, params):
         value = bind(prim, *[_val(a) for a in args], **params)
@@ -90,7 +94,8 @@ def lift(target: Target) -> SympyForm:
     names = [v.replace("[", "_").replace("]", "").replace(",", "_") for v in target.variables]
     symbols = tuple(sympy.Symbol(nm, real=True) for nm in names)
     exprs = np.array(symbols, dtype=object).reshape(target.x0.shape)
-    out = target.f(SymArray(exprs, target.x0.copy(), new_level()))
+    with tracing():
+        out = unplain(target.f(SymArray(exprs, target.x0.copy(), new_level())))
     if type(out) is SymArray:
         out_exprs = tuple(out.exprs.reshape(-1))
     else:
@@ -101,7 +106,10 @@ def lift(target: Target) -> SympyForm:
 def _evaluate(expr, subs, what):
     import sympy
 
-    val = expr.evalf(DIGITS, subs=subs)
+    try:
+        val = expr.evalf(DIGITS, subs=subs)
+    except (ZeroDivisionError, ValueError, OverflowError) as exc:
+        raise DomainError(f"{what} is not defined at the point ({type(exc).__name__} in exact evaluation)") from None
     if val.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan) or not val.is_number:
         raise DomainError(f"{what} is not finite at the point")
     re, im = val.as_real_imag()

@@ -237,7 +237,7 @@ _defstruct("matmul", np.matmul, _matmul_jvp, (_matmul_vjp_a, _matmul_vjp_b),
 
 
 def _stack_vjp(i):
-    return lambda g, y, *xs, axis: g[(slice(None),) * axis + (i,)]
+    return lambda g, y, *xs, axis=0: g[(slice(None),) * axis + (i,)]
 
 
 register(Primitive(

@@ -256,9 +256,42 @@ def _norm_index_part(i):
     return i
 
 
-def getitem(x, idx):
+def _index(idx):
     idx = idx if isinstance(idx, tuple) else (idx,)
-    return bind(_p("getitem"), x, idx=tuple(_norm_index_part(i) for i in idx))
+    return tuple(_norm_index_part(i) for i in idx)
+
+
+def _basic(idx):
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in idx)
+
+
+def _mark_view(r):
+    if _is_traced(r) and hasattr(type(r), "_view"):
+        r._view = True
+    return r
+
+
+def getitem(x, idx):
+    idx = _index(idx)
+    r = bind(_p("getitem"), x, idx=idx)
+    return _mark_view(r) if _basic(idx) else r
+
+
+def setitem(a, idx, v):
+    """The value of ``a`` after ``a[idx] = v``, built functionally: where(mask, scatter(v), a)."""
+    idx = _index(idx)
+    shape = _shape(a)
+    mask = np.zeros(shape, dtype=bool)
+    mask[idx] = True
+    if not _basic(idx):
+        hits = np.zeros(shape, dtype=np.int64)
+        np.add.at(hits, idx, 1)
+        if hits.max(initial=0) > 1:
+            raise UnsupportedOpError("assignment with repeated indices into a traced array")
+    sub_shape = np.empty(shape, dtype=np.bool_)[idx].shape
+    v = broadcast_to(_as_float(asarray(v)), sub_shape)
+    scattered = bind(_p("untake"), v, idx=idx, shape=tuple(shape))
+    return bind(_p("where"), mask, scattered, a)
 
 
 def flip(m, axis=None):

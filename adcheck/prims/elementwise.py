@@ -41,6 +41,13 @@ def _pi():
     return sympy.pi
 
 
+def _real_cbrt(a):
+    """The real cube root (sympy's cbrt is the principal, complex root for a < 0)."""
+    import sympy
+
+    return sympy.sign(a) * sympy.Abs(a) ** sympy.Rational(1, 3)
+
+
 def _times(t, p):
     if p is ONE:
         return t
@@ -140,7 +147,7 @@ elementwise("sqrt", np.sqrt, (lambda y, a: 0.5 / y,), "√a;  ∂/∂a = 1/(2√
             sympy=_sym("sqrt"), domain=(POS,))
 elementwise("cbrt", np.cbrt, (lambda y, a: 1.0 / (3.0 * y * y),),
             "∛a;  ∂/∂a = 1/(3 ∛a²).  Not differentiable at 0.  (Real cube root: no complex-step.)",
-            sympy=_sym("cbrt"), analytic=False, domain=(POS,))
+            sympy=_real_cbrt, analytic=False, domain=(POS,))
 
 # ----- trigonometric ----------------------------------------------------------
 

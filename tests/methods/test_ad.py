@@ -101,12 +101,33 @@ def test_unsupported_conversions_are_loud():
             adcheck.grad(lambda z: np.sum(bad(z)), np.ones(2))
 
 
-def test_inplace_assignment_is_refused_with_a_message():
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_inplace_assignment_is_a_functional_update(method):
     def f(x):
-        x[0] = 2.0
-        return np.sum(x)
-    with pytest.raises(UnsupportedOpError, match="in-place"):
-        adcheck.grad(f, np.ones(2))
+        x = x * 1.0
+        x[0] = 2.0            # overwritten: no derivative flows to the old x[0]
+        h = np.outer(x, x) - 0.5
+        h[h < 0] = 0          # the ReLU-by-mask idiom
+        return np.sum(h) + x[1]
+
+    x0 = np.array([0.3, 0.9, -0.4])
+    def by_hand(x):
+        x = np.array([2.0, x[1], x[2]])
+        h = np.outer(x, x) - 0.5
+        return np.sum(np.where(h < 0, 0.0, h)) + x[1]
+    expected = adcheck.grad(by_hand, x0, method="fd-richardson")
+    np.testing.assert_allclose(adcheck.grad(f, x0, method=method), expected, rtol=1e-9)
+    assert adcheck.grad(f, x0, method=method)[0] == 0.0
+
+
+def test_assignment_through_a_view_is_refused_with_a_message():
+    def f(x):
+        h = x * 2
+        row = h[0:2]
+        row[0] = 1.0
+        return np.sum(h)
+    with pytest.raises(UnsupportedOpError, match="view"):
+        adcheck.grad(f, np.ones(3))
 
 
 def test_python_branch_follows_the_point():

@@ -1,0 +1,1 @@
+"""Analysis of estimates: comparison, kinks, Taylor test, mode choice, CI checks."""

@@ -1,0 +1,247 @@
+"""Tracer-aware stand-ins for the calls that make real NumPy code leave NumPy's dispatch.
+
+Library code often starts with ``x = np.asarray(x, dtype=float)``, builds
+results with ``np.array([...])`` or ``np.zeros`` plus item assignment, or
+calls ``math.sin(x[0])`` and ``float(x[1])``.  Each of these would turn a
+traced value into a plain number and lose the derivative.  While adcheck
+traces a user's file, :func:`patched` puts stand-ins for them in the
+globals of the user's modules (the file and the modules imported from its
+folder): they behave exactly like the originals on plain values and keep
+traced values traced.  The names of the stand-ins that actually carried a
+derivative are recorded, so the report can say so.
+
+Not covered (these still raise, naming the call): ``np.float64(x)`` and other
+scalar-type constructors, ``x.astype(int)``, and C extensions that read the
+array's memory.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import math
+import sys
+import types
+
+import numpy as np
+
+from adcheck.errors import NotApplicableError
+from adcheck.methods.dispatch import Plain, is_tracing, plain_only, unplain
+from adcheck.prims import composites as C
+
+_used: set = set()
+
+
+def used() -> list:
+    """Names of the stand-ins that carried a traced value since the last :func:`reset`."""
+    return sorted(_used)
+
+
+def reset() -> None:
+    _used.clear()
+
+
+def _traced(x) -> bool:
+    if isinstance(x, (list, tuple)):
+        return not plain_only(x)
+    return getattr(x, "_adcheck_tracer", False) and not (type(x) is Plain and x.is_constant)
+
+
+def _float_dtype(dtype) -> bool:
+    return dtype is None or dtype in (float, _float) or np.issubdtype(np.dtype(dtype), np.floating)
+
+
+def _complex_guard(name, a, dtype):
+    if dtype is not None and not np.issubdtype(np.dtype(dtype), np.complexfloating) and np.iscomplexobj(a):
+        raise NotApplicableError(f"f casts its input to a real dtype ({name}(x, dtype=...)): "
+                                 "the complex step cannot pass through")
+
+
+def _converter(name, original):
+    def stand_in(a, dtype=None, *args, **kwargs):
+        if is_tracing() and _traced(a):
+            if not _float_dtype(dtype):
+                return original(unplain(a), dtype, *args, **kwargs)  # raises: no derivative of a cast
+            _used.add(f"np.{name}")
+            return C.asarray(unplain(a))
+        if not _traced(a):
+            _complex_guard(f"np.{name}", a, dtype)
+        out = original(a.value if type(a) is Plain else a, dtype, *args, **kwargs)
+        return Plain(out) if is_tracing() and isinstance(out, np.ndarray) else out
+
+    stand_in.__name__ = name
+    stand_in.__wrapped__ = original
+    return stand_in
+
+
+def _creator(name, original):
+    def stand_in(*args, **kwargs):
+        out = original(*args, **kwargs)
+        return Plain(out) if is_tracing() and isinstance(out, np.ndarray) else out
+
+    stand_in.__name__ = name
+    stand_in.__wrapped__ = original
+    return stand_in
+
+
+def _scalar_type(label, base, real):
+    """A stand-in for a scalar type (``float``, ``np.float64``) that keeps traced values traced.
+
+    It subclasses ``base`` (a NumPy float type), so ``dtype=float`` still means
+    float64 to NumPy, and its metaclass makes ``isinstance(v, float)`` test
+    against the real type, so the user's checks keep their meaning.
+    """
+
+    class Meta(type):
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, real)
+
+        def __subclasscheck__(cls, sub):
+            return issubclass(sub, real)
+
+        def __repr__(cls):
+            return repr(real)
+
+    def __new__(cls, x=0.0, *args):
+        if is_tracing() and _traced(x):
+            _used.add(label)
+            return np.reshape(unplain(x), ())
+        return real(x.value if type(x) is Plain else x, *args)
+
+    return Meta(real.__name__, (base,), {"__new__": __new__, "__slots__": ()})
+
+
+_float = _scalar_type("float()", np.float64, builtins.float)
+
+
+_CONVERTERS = ("array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray")
+_CREATORS = ("zeros", "ones", "empty", "full", "eye", "identity", "arange", "linspace")
+
+NUMPY_STAND_INS = {getattr(np, n): _converter(n, getattr(np, n)) for n in _CONVERTERS}
+NUMPY_STAND_INS.update({getattr(np, n): _creator(n, getattr(np, n)) for n in _CREATORS})
+
+
+NUMPY_STAND_INS[np.float64] = _scalar_type("np.float64()", np.float64, np.float64)
+NUMPY_STAND_INS[np.float32] = _scalar_type("np.float32()", np.float32, np.float32)
+
+
+class NumpyStandIn(types.ModuleType):
+    """``numpy`` as the user's module sees it while traced: stand-ins first, else numpy."""
+
+    def __init__(self):
+        super().__init__("numpy")
+        for orig, stand in NUMPY_STAND_INS.items():
+            setattr(self, orig.__name__, stand)
+        self.double = self.float64
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+# ----- math -------------------------------------------------------------------
+
+_MATH_TO_NUMPY = {
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+    "atan": np.arctan, "atan2": np.arctan2, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
+    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "exp": np.exp,
+    "expm1": np.expm1, "log1p": np.log1p, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt,
+    "fabs": np.absolute, "hypot": np.hypot, "pow": np.power, "cbrt": np.cbrt, "exp2": np.exp2,
+    "erf": None,
+}
+
+
+def _math_stand_in(name, original):
+    def stand_in(*args):
+        if is_tracing() and any(_traced(a) for a in args):
+            _used.add(f"math.{name}")
+            args = [unplain(a) for a in args]
+            if name == "log":
+                return np.log(args[0]) if len(args) == 1 else np.log(args[0]) / np.log(args[1])
+            if name == "erf":
+                from adcheck.prims import get
+                return get("erf")(args[0])
+            return _MATH_TO_NUMPY[name](*args)
+        return original(*args)
+
+    stand_in.__name__ = name
+    stand_in.__wrapped__ = original
+    return stand_in
+
+
+MATH_STAND_INS = {getattr(math, n): _math_stand_in(n, getattr(math, n))
+                  for n in list(_MATH_TO_NUMPY) + ["log"] if hasattr(math, n)}
+
+
+class MathStandIn(types.ModuleType):
+    def __init__(self):
+        super().__init__("math")
+        for orig, stand in MATH_STAND_INS.items():
+            setattr(self, orig.__name__, stand)
+
+    def __getattr__(self, name):
+        return getattr(math, name)
+
+
+
+
+_NUMPY, _MATH = NumpyStandIn(), MathStandIn()
+
+
+def _stand_in_for(value):
+    if value is np:
+        return _NUMPY
+    if value is math:
+        return _MATH
+    try:
+        return NUMPY_STAND_INS.get(value) or MATH_STAND_INS.get(value)
+    except TypeError:  # unhashable
+        return None
+
+
+def user_modules(module) -> list:
+    """The module and every loaded module from its folder (the user's own code)."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(getattr(module, "__file__", "") or ""))
+    found = [module]
+    for m in list(sys.modules.values()):
+        f = getattr(m, "__file__", None)
+        if m is not module and f and os.path.abspath(f).startswith(folder + os.sep) \
+                and "site-packages" not in f:
+            found.append(m)
+    return found
+
+
+@contextlib.contextmanager
+def patched(module):
+    """Install the stand-ins into the globals of the user's modules; restore on exit."""
+    saved = []
+    for m in user_modules(module):
+        g = m.__dict__
+        for name, value in list(g.items()):
+            stand = _stand_in_for(value)
+            if stand is not None:
+                saved.append((g, name, value))
+                g[name] = stand
+        if "float" not in g:
+            saved.append((g, "float", _MISSING))
+            g["float"] = _float
+    try:
+        yield
+    finally:
+        for g, name, value in reversed(saved):
+            if value is _MISSING:
+                g.pop(name, None)
+            else:
+                g[name] = value
+
+
+_MISSING = object()
+
+
+def to_output(y):
+    """The function's result as a traced value or a plain float ndarray (lists stacked)."""
+    y = unplain(y)
+    if isinstance(y, (list, tuple)):
+        return np.asarray([unplain(e) for e in y])
+    return y

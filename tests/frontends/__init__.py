@@ -1,0 +1,1 @@
+"""Tests of the frontends: expression parsing, points, example files."""
