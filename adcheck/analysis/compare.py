@@ -119,12 +119,12 @@ def _kinks(target: Target, ref: np.ndarray) -> list[Kink]:
 
 
 def _steps(target: Target, ref: Optional[np.ndarray], limit: int = 4) -> tuple:
-    from adcheck.methods import fd
+    from adcheck.methods import fd_steps
 
     out = []
     for j in range(min(target.n, limit)):
         exact = None if ref is None else ref[:, j]
-        sw = fd.step_sweep(target.flat_f, target.x0.reshape(-1), j, exact=exact)
+        sw = fd_steps.step_sweep(target.flat_f, target.x0.reshape(-1), j, exact=exact)
         rows = []
         for r, h in enumerate(sw.hs):
             get = lambda k: float(sw.values[k][r, 0])

@@ -37,8 +37,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..methods.fd import ONE_SIDED_POWERS, Counted, backward, extrapolate, forward
-from ..methods.fd import _prepare
+from ..methods.fd import ONE_SIDED_POWERS, Counted, backward, extrapolate, forward, prepare
 
 RELATIVE_SLACK = 1e-6
 
@@ -114,7 +113,7 @@ def _unit(n: int, j: int) -> np.ndarray:
 
 def one_sided(f, x, j: int) -> OneSided:
     """Left and right derivatives of flat f along coordinate j at flat x."""
-    fc, x, f0 = _prepare(f, x)
+    fc, x, f0 = prepare(f, x)
     sides = _sides(fc, f0, x, _unit(x.size, j), max(abs(x[j]), 1.0), j)
     return OneSided(sides.left, sides.right, sides.left_err, sides.right_err, fc.calls)
 
@@ -125,7 +124,7 @@ def check_differentiable(f, x, *, scale: Optional[float] = None) -> list[Kink]:
     scale: a derivative size below which slope jumps do not count (default 0).
     Costs about 2·28·n evaluations; see :func:`check_directional_kink` for large n.
     """
-    fc, x, f0 = _prepare(f, x)
+    fc, x, f0 = prepare(f, x)
     scale = 0.0 if scale is None else abs(float(scale))
     found = []
     for j in range(x.size):
@@ -136,7 +135,7 @@ def check_differentiable(f, x, *, scale: Optional[float] = None) -> list[Kink]:
 
 def check_directional_kink(f, x, v, *, scale: Optional[float] = None) -> list[Kink]:
     """Kinks of t -> f(x + t v) at t = 0 (Kink.index is None): one line, any n."""
-    fc, x, f0 = _prepare(f, x)
+    fc, x, f0 = prepare(f, x)
     v = np.array(v, dtype=np.float64).reshape(-1)
     vmax = float(np.max(np.abs(v)))
     if vmax == 0.0:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import math
+import os
 import sys
 import types
 
@@ -198,17 +199,31 @@ def _stand_in_for(value):
         return None
 
 
-def user_modules(module) -> list:
-    """The module and every loaded module from its folder (the user's own code)."""
-    import os
+_ADCHECK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_module_cache: dict = {}
 
+
+def user_modules(module) -> list:
+    """The module and the loaded modules from its folder: the user's own code.
+
+    Installed packages and adcheck itself are never included.  The list is
+    computed once per module (and again if more modules were loaded since).
+    """
+    key = (id(module), len(sys.modules))
+    hit = _module_cache.get(id(module))
+    if hit is not None and hit[0] == key:
+        return hit[1]
     folder = os.path.dirname(os.path.abspath(getattr(module, "__file__", "") or ""))
     found = [module]
     for m in list(sys.modules.values()):
         f = getattr(m, "__file__", None)
-        if m is not module and f and os.path.abspath(f).startswith(folder + os.sep) \
-                and "site-packages" not in f:
+        if m is module or not f:
+            continue
+        f = os.path.abspath(f)
+        if (f.startswith(folder + os.sep) and "site-packages" not in f and "dist-packages" not in f
+                and not f.startswith(_ADCHECK_DIR + os.sep)):
             found.append(m)
+    _module_cache[id(module)] = (key, found)
     return found
 
 

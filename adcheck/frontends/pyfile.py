@@ -176,7 +176,8 @@ def public_functions(module) -> list:
 def _choose(module, attr: Optional[str], display: str):
     public = public_functions(module)
     if attr is None:
-        found = [k for k in public if not is_derivative_name(k) and _takes_inputs(getattr(module, k))]
+        found = [k for k in public
+                 if not is_derivative_name(k) and _takes_inputs(getattr(module, k))]
         if len(found) == 1:
             return found[0], getattr(module, found[0])
         what = f"several functions: {', '.join(found)}" if found else "no public function to check"
@@ -186,7 +187,8 @@ def _choose(module, attr: Optional[str], display: str):
         obj = getattr(obj, part, None)
     if obj is None:
         close = difflib.get_close_matches(attr, public, n=1)
-        listing = f"; it defines: {', '.join(public)}" if public else "; it defines no public function"
+        listing = f"; it defines: {', '.join(public)}" if public else \
+            "; it defines no public function"
         raise TargetNotFoundError(f"{display} has no function {attr!r}{listing}",
                                   hint=f"did you mean {display}::{close[0]}?" if close else None)
     if not callable(obj):
@@ -228,8 +230,8 @@ def _wrt(wrt, arg_names: list, name: str) -> list:
     wanted = [w.strip() for item in wrt for w in str(item).split(",") if w.strip()]
     unknown = [w for w in wanted if w not in arg_names]
     if unknown or not wanted:
-        got = f"{', '.join(unknown)} {'is not an input' if len(unknown) == 1 else 'are not inputs'}" \
-            if unknown else "no name given"
+        verb = "is not an input" if len(unknown) == 1 else "are not inputs"
+        got = f"{', '.join(unknown)} {verb}" if unknown else "no name given"
         raise UsageError(f"--wrt: {got} of {name} (its inputs: {', '.join(arg_names)})")
     return [a for a in arg_names if a in wanted]
 

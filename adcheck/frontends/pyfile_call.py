@@ -129,8 +129,8 @@ def as_output(y, name: str, to_output=None):
 
 def is_user_path(filename: str, folder: str) -> bool:
     """The file is the user's: under ``folder``, not adcheck's, not an installed package."""
-    path = os.path.abspath(filename)
-    return (path.startswith(folder + os.sep) and not path.startswith(_ADCHECK_DIR + os.sep)
+    path, folder = os.path.abspath(filename), folder.rstrip(os.sep) + os.sep
+    return (path.startswith(folder) and not path.startswith(_ADCHECK_DIR + os.sep)
             and not {"site-packages", "dist-packages"} & set(path.split(os.sep)))
 
 

@@ -91,8 +91,10 @@ def _read(spec, folder: Optional[str]):
         for part in parts:
             key, _, value = part.partition("=")
             key = key.strip()
-            if not key.isidentifier() or key in named:
-                raise PointError(f"{key!r} is not a usable argument name (in {s!r})")
+            if not key.isidentifier():
+                raise PointError(f"{key!r} is not an argument name (in {s!r})")
+            if key in named:
+                raise PointError(f"{key} is given more than once (in {s!r})")
             named[key] = _nested(value, f"value for {key}")
         return named
     if any("=" in p for p in parts):

@@ -13,7 +13,11 @@ max(|f|, s_j·|D|) (the second term stands for terms of f that cancel, as in
 log(x^2 + e^x) near 0), so a quotient carries C·eps·size/h (one-sided) or
 C·eps·size/(2h) (central).  Truncation + round-off is smallest near
 h = sqrt(eps)·s_j for forward (error ~1e-8) and h = cbrt(eps)·s_j for
-central (error ~1e-10): the default steps.  Steps are made exact,
+central (error ~1e-10): the default steps.  They assume f varies on the
+length scale s_j; where it varies faster (sin(100x)) or x_j is near a pole
+or a domain edge (1/x at 1e-3), truncation dominates, and fd-forward and
+fd-central shrink the default step once to balance the two
+(:mod:`adcheck.methods.fd_steps` gives the rule).  Steps are made exact,
 h <- (x_j + h) - x_j, so the quotient divides by the step actually taken.
 
 err_est = truncation + round-off + eps·|D|.  Truncation is measured: the same
@@ -51,8 +55,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
@@ -103,12 +106,6 @@ def exact_step(x_j: float, h: float) -> float:
     return float((x_j + h) - x_j)
 
 
-def default_step(x_j: float, scheme: str) -> float:
-    """sqrt(eps)·s_j for fd-forward, cbrt(eps)·s_j for fd-central."""
-    base = np.sqrt(EPS) if scheme == "fd-forward" else np.cbrt(EPS)
-    return float(base) * max(abs(x_j), 1.0)
-
-
 class Counted:
     """f made flat: counts real calls, remembers points, tracks peak |f| since reset."""
 
@@ -126,7 +123,8 @@ class Counted:
         return y
 
 
-def _prepare(f, x, f0=None):
+def prepare(f, x, f0=None):
+    """(Counted f, flat float64 copy of x, f(x)); DomainError if f(x) is not finite."""
     fc, x = Counted(f), np.array(x, dtype=np.float64).reshape(-1)
     f0 = fc(x) if f0 is None else np.asarray(f0, dtype=np.float64).reshape(-1)
     if not np.all(np.isfinite(f0)):
@@ -134,7 +132,7 @@ def _prepare(f, x, f0=None):
     return fc, x, f0
 
 
-def _quotient(fc, f0, x, d, t, formula, s):
+def quotient(fc, f0, x, d, t, formula, s):
     """formula along d with step t: (value (m,), round-off bound (m,))."""
     fc.peak = None
     with np.errstate(all="ignore"):
@@ -144,7 +142,8 @@ def _quotient(fc, f0, x, d, t, formula, s):
     return value, NOISE_ULPS * EPS * size / (span * abs(t))
 
 
-def _where(axis, t) -> str:
+def point_text(axis, t) -> str:
+    """Where a step lands, for messages: x[j] + t, or x + t·v along a direction."""
     return f"x[{axis}] + {t:.3g}" if axis is not None else f"x + {t:.3g}·v"
 
 
@@ -194,7 +193,7 @@ def extrapolate(fc, f0, x, d, s, formula, powers, *, axis=None, h0=None, kmax=42
     while True:
         for k in range(lo, hi):
             t = h0 * 2.0 ** -k if axis is None else side * exact_step(x[axis], side * h0 * 2.0 ** -k)
-            v, nz = _quotient(fc, f0, x, d, t, formula, s)
+            v, nz = quotient(fc, f0, x, d, t, formula, s)
             vals.append(v), noise.append(nz), steps.append(t)
         best, err, idx = richardson(vals, noise, powers)
         if hi >= kmax or not np.any(~np.isfinite(err) | (idx == len(vals) - 1)):
@@ -203,29 +202,6 @@ def extrapolate(fc, f0, x, d, s, formula, powers, *, axis=None, h0=None, kmax=42
 
 
 # ---- one direction ----------------------------------------------------------------
-
-def _two_steps(fc, f0, x, d, s, scheme, axis, h):
-    """forward/central at h and 2h plus a noise sample; shrink h while f is not finite."""
-    one_sided = scheme == "fd-forward"
-    formula = forward if one_sided else central
-    for _ in range(5):
-        t1, t2, t3 = (k * h if axis is None else exact_step(x[axis], k * h) for k in (1, 2, 3))
-        d1, n1 = _quotient(fc, f0, x, d, t1, formula, s)
-        d2, n2 = _quotient(fc, f0, x, d, t2, formula, s)
-        with np.errstate(all="ignore"):
-            if one_sided:
-                y1, y2, y3 = (fc(x + t * d) for t in (t1, t2, t3))
-                sample = np.abs(y3 - 3 * y2 + 3 * y1 - f0) / t1
-            else:
-                near, far = fc(x + t1 * d) + fc(x - t1 * d), fc(x + t2 * d) + fc(x - t2 * d)
-                sample = np.abs(far - 4 * near + 6 * f0) / (4 * t1)
-        if all(np.all(np.isfinite(a)) for a in (d1, d2, sample)):
-            trunc = np.abs(d2 - d1) * (2.0 if one_sided else 1.0)
-            return d1, trunc + np.maximum(np.maximum(n1, n2), sample) + EPS * np.abs(d1), t1
-        h /= 16.0
-    raise DomainError(f"f is not finite near {_where(axis, t1)} (nor at 4 larger steps)",
-                      hint="the point may be at the edge of f's domain")
-
 
 def _complex(fc, f0, x, d, s, axis, h):
     xc = x.astype(np.complex128)
@@ -244,7 +220,7 @@ def _complex(fc, f0, x, d, s, axis, h):
         raise NotApplicableError("f(x + 0i) differs from f(x): f is not a real-analytic "
                                  "function of x, so the complex step does not apply")
     if not (np.all(np.isfinite(v1)) and np.all(np.isfinite(v3))):
-        raise DomainError(f"f is not finite at {_where(axis, h)}·i")
+        raise DomainError(f"f is not finite at {point_text(axis, h)}·i")
     err = NOISE_ULPS * EPS * (np.abs(v1) + np.abs(f0) / s) + 4 * np.abs(v3 - v1) + _TINY / h
     return v1, err, h
 
@@ -256,11 +232,14 @@ def _line(fc, f0, x, d, s, scheme, axis, h=None):
     if scheme == "fd-richardson":
         value, err, steps = extrapolate(fc, f0, x, d, s, central, CENTRAL_POWERS, axis=axis, h0=h)
         if not np.all(np.isfinite(err)):
+            first = s / 4.0 if h is None else h
             raise DomainError(f"f is not finite, or its difference quotients do not converge, "
-                              f"at every step tried down to {_where(axis, steps.min())}")
+                              f"at every step from {point_text(axis, first)} down to "
+                              f"{point_text(axis, first * 2.0 ** -41)}")
         return value, err, float(steps[np.argmax(np.abs(value))])
-    base = np.sqrt(EPS) if scheme == "fd-forward" else np.cbrt(EPS)
-    return _two_steps(fc, f0, x, d, s, scheme, axis, base * s if h is None else h)
+    from .fd_steps import fixed_step  # it builds on this module: import at call time
+
+    return fixed_step(fc, f0, x, d, s, scheme, axis, h)
 
 
 def _check_scheme(scheme: str) -> None:
@@ -278,7 +257,7 @@ def jacobian(f, x, scheme: str, *, h=None, f0=None) -> Estimate:
     """
     _check_scheme(scheme)
     start = time.perf_counter()
-    fc, x, f0 = _prepare(f, x, f0)
+    fc, x, f0 = prepare(f, x, f0)
     n, m = x.size, f0.size
     hs = [None] * n if h is None else [float(v) for v in np.broadcast_to(np.abs(h), (n,))]
     J, E, steps = np.zeros((m, n)), np.zeros((m, n)), np.zeros(n)
@@ -297,7 +276,7 @@ def directional(f, x, v, scheme: str = "fd-richardson", *, f0=None):
     step for max(|x|); x + h·v is rounded, which the round-off model covers.
     """
     _check_scheme(scheme)
-    fc, x, f0 = _prepare(f, x, f0)
+    fc, x, f0 = prepare(f, x, f0)
     v = np.array(v, dtype=np.float64).reshape(-1)
     vmax = float(np.max(np.abs(v))) if v.size else 0.0
     if vmax == 0.0:
@@ -307,78 +286,3 @@ def directional(f, x, v, scheme: str = "fd-richardson", *, f0=None):
     return value, err, fc.calls
 
 
-# ---- step sweep ---------------------------------------------------------------------
-
-SWEEP_SCHEMES = ("fd-forward", "fd-central", "fd-richardson")
-
-
-@dataclass(frozen=True)
-class StepSweep:
-    """df/dx_j over a range of steps: the V-shaped error curve.
-
-    values, err_est, abs_error: scheme -> (len(hs), m) arrays (abs_error only
-    when the exact derivative was given).  best_h: scheme -> step with the
-    smallest error (true if known, else estimated) over the worst output.
-    optimal_h: the theoretical steps for fd-forward and fd-central.
-    """
-
-    j: int
-    x_j: float
-    hs: np.ndarray
-    values: dict
-    err_est: dict
-    abs_error: Optional[dict]
-    best_h: dict
-    optimal_h: dict
-    evaluations: int
-
-    def rows_for(self, i: int = 0) -> list[dict]:
-        """Per step, plain floats for output i: h, each scheme's value, err_est, error."""
-        rows = []
-        for r, h in enumerate(self.hs):
-            row = {"h": float(h)}
-            for sch in SWEEP_SCHEMES:
-                row[sch] = float(self.values[sch][r, i])
-                row[f"{sch} err_est"] = float(self.err_est[sch][r, i])
-                if self.abs_error is not None:
-                    row[f"{sch} error"] = float(self.abs_error[sch][r, i])
-            rows.append(row)
-        return rows
-
-    @property
-    def rows(self) -> list[dict]:
-        return self.rows_for(0)
-
-
-def step_sweep(f, x, j: int = 0, exact=None, hs=None) -> StepSweep:
-    """Forward, central and Richardson (from h, h/2, h/4) estimates of df/dx_j
-    for h in hs (default 1e-1 ... 1e-14), each made exact."""
-    fc, x, f0 = _prepare(f, x)
-    hs = 10.0 ** -np.arange(1, 15) if hs is None else np.asarray(hs, dtype=float).reshape(-1)
-    d, s = np.zeros(x.size), max(abs(x[j]), 1.0)
-    d[j] = 1.0
-    vals, errs = {k: [] for k in SWEEP_SCHEMES}, {k: [] for k in SWEEP_SCHEMES}
-    used = np.array([exact_step(x[j], h) for h in hs])
-    for t0 in used:
-        ts = [exact_step(x[j], t0 / 2.0 ** k) for k in range(3)]
-        (fw0, _), (fw1, nf) = (_quotient(fc, f0, x, d, t, forward, s) for t in ts[:2])
-        (c0, _), (c1, _), (c2, nc) = (_quotient(fc, f0, x, d, t, central, s) for t in ts)
-        r1 = c2 + (c2 - c1) / 3.0
-        r2 = r1 + (r1 - (c1 + (c1 - c0) / 3.0)) / 15.0
-        for k, val, err in (("fd-forward", fw0, 2 * abs(fw0 - fw1) + nf),
-                            ("fd-central", c0, 2 * abs(c0 - c1) + nc),
-                            ("fd-richardson", r2, abs(r2 - r1) + 2 * nc)):
-            vals[k].append(val)
-            errs[k].append(err + EPS * np.abs(val))
-    vals = {k: np.array(v) for k, v in vals.items()}
-    errs = {k: np.array(v) for k, v in errs.items()}
-    abs_error = None
-    if exact is not None:
-        exact = np.asarray(exact, dtype=float).reshape(-1)
-        abs_error = {k: np.abs(v - exact) for k, v in vals.items()}
-    judge = errs if abs_error is None else abs_error
-    best = {k: float(used[np.nanargmin(np.max(judge[k], axis=1))]) for k in SWEEP_SCHEMES}
-    optimal = {k: default_step(x[j], k) for k in ("fd-forward", "fd-central")}
-    return StepSweep(j=j, x_j=float(x[j]), hs=used, values=vals, err_est=errs,
-                     abs_error=abs_error, best_h=best, optimal_h=optimal,
-                     evaluations=fc.calls)

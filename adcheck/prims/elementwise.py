@@ -41,11 +41,38 @@ def _pi():
     return sympy.pi
 
 
-def _real_cbrt(a):
-    """The real cube root (sympy's cbrt is the principal, complex root for a < 0)."""
-    import sympy
+_REAL_CBRT = []
 
-    return sympy.sign(a) * sympy.Abs(a) ** sympy.Rational(1, 3)
+
+def _real_cbrt(a):
+    """The real cube root as a sympy function (sympy's cbrt is the complex principal root).
+
+    Defined as its own function with its derivative 1/(3 ∛a²) and an mpmath
+    evaluation, rather than sign(a)·|a|^(1/3), whose derivative sympy leaves
+    unevaluated wherever it cannot prove a real.
+    """
+    if not _REAL_CBRT:
+        import sympy
+
+        class real_cbrt(sympy.Function):
+            is_real = True
+
+            def fdiff(self, argindex=1):
+                return 1 / (3 * real_cbrt(self.args[0]) ** 2)
+
+            @classmethod
+            def eval(cls, arg):
+                if arg.is_Number and arg.is_real:
+                    return sympy.sign(arg) * sympy.Abs(arg) ** sympy.Rational(1, 3)
+
+            def _eval_evalf(self, prec):
+                v = self.args[0]._eval_evalf(prec)
+                if v is None or not v.is_real:
+                    return None
+                return (sympy.sign(v) * sympy.Abs(v) ** sympy.Rational(1, 3))._eval_evalf(prec)
+
+        _REAL_CBRT.append(real_cbrt)
+    return _REAL_CBRT[0](a)
 
 
 def _times(t, p):

@@ -6,7 +6,6 @@ so modules named alike never meet (their helper modules get distinct names).
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import textwrap
@@ -21,6 +20,16 @@ from adcheck.errors import (AdcheckError, DomainError, MethodError, NotApplicabl
 from adcheck.frontends import load_target
 from adcheck.frontends.pyfile import is_derivative_name, load
 from adcheck.methods import forward, reverse
+
+
+@pytest.fixture(autouse=True)
+def _isolated_imports(tmp_path, monkeypatch):
+    """Undo what loading a user file leaves behind: its folder on sys.path, its modules."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", "") or "").startswith(str(tmp_path)):
+            del sys.modules[name]
 
 
 def write(folder, name, source):
@@ -98,7 +107,8 @@ def test_several_functions_are_listed(tmp_path):
             return x
     """)
     err = expect(TargetNotFoundError, 2, load, path, "1")
-    assert err.message == "model.py defines several functions: a, b, c; pick one with model.py::NAME"
+    assert err.message == ("model.py defines several functions: a, b, c; "
+                           "pick one with model.py::NAME")
 
 
 def test_no_function(tmp_path):
@@ -227,6 +237,7 @@ def test_point_forms_for_one_argument(tmp_path, at, x0, variables):
     ("1,2", "takes 3 inputs"),
     ("W=[1,2", "unbalanced"),
     ("W=[1,2], 3", "name=value"),
+    ("W=1, W=2, b=1, y=1", "more than once"),
     ("", "empty"),
 ])
 def test_bad_points(tmp_path, at, words):
@@ -273,7 +284,8 @@ def test_points_from_json_npy_and_npz_files(tmp_path):
     assert target.variables == ["x[0,0]", "x[0,1]", "x[1,0]", "x[1,1]"]
     expect(PointError, 2, load, one, f"@{tmp_path / 'missing.json'}")
     # a relative @file in ADCHECK_POINTS is read from the model's folder
-    rel = model(tmp_path, textwrap.dedent(MULTI) + 'ADCHECK_POINTS = {"loss": "@p.json"}\n', name="rel.py")
+    source = textwrap.dedent(MULTI) + 'ADCHECK_POINTS = {"loss": "@p.json"}\n'
+    rel = model(tmp_path, source, name="rel.py")
     np.testing.assert_array_equal(load(rel, None).x0, [1, 2, 3, 4, 0.5, 1, -1])
 
 

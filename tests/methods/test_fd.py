@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from adcheck.errors import DomainError, NotApplicableError, UsageError
-from adcheck.methods import fd
+from adcheck.methods import fd, fd_steps
 
 EPS = np.finfo(float).eps
 TOL = {"fd-forward": 1e-6, "fd-central": 1e-8, "fd-richardson": 1e-10, "complex-step": 1e-13}
@@ -112,6 +112,86 @@ def test_x2sinx_at_15_matches_the_error_model():
     assert cen.step[0] == pytest.approx(np.cbrt(EPS) * 1.5)
 
 
+# ---- step refinement (fd_steps) -----------------------------------------------------
+
+# f, x, exact f'.  The default steps assume f varies on the scale max(|x|, 1).
+REFINE = {
+    "sin(100x) at 0.01": (lambda v: np.sin(100 * v), 0.01, 100 * math.cos(1.0)),
+    "1/x at 1e-3": (lambda v: 1.0 / v, 1e-3, -1e6),
+    "exp(10x) at 1": (lambda v: np.exp(10 * v), 1.0, 10 * math.exp(10.0)),
+    "x^2 sin x at 1.5": (lambda v: v**2 * np.sin(v), 1.5, 3 * math.sin(1.5) + 2.25 * math.cos(1.5)),
+    "log x at 1e8": (np.log, 1e8, 1e-8),
+    "tanh x at 5": (np.tanh, 5.0, 1.0 / math.cosh(5.0) ** 2),
+    "sqrt x at 1e-6": (np.sqrt, 1e-6, 500.0),
+    "sin(x)/x at 0.5": (lambda v: np.sin(v) / v, 0.5, math.cos(0.5) / 0.5 - math.sin(0.5) / 0.25),
+}
+# relative tolerances, where the target (central 1e-8, forward 1e-6) is out of reach:
+LIMITS = {
+    # f' = 1.8e-4 against f = 1: forward's float64 floor is ~1.5e-6 relative at any step,
+    # so the forward error is judged against max(|f'|, 1) as in the zoo
+    ("tanh x at 5", "fd-forward"): 1e-6 / (1.0 / math.cosh(5.0) ** 2),
+    # round-off model allows for cancelling terms of size max(|x|, 1)·|f'| = 500 >> f = 1e-3,
+    # so the balanced step is larger than the truly best one (fd_steps docstring)
+    ("sqrt x at 1e-6", "fd-forward"): 3e-5,
+    ("sqrt x at 1e-6", "fd-central"): 2e-7,
+}
+
+
+@pytest.mark.parametrize("scheme", ["fd-forward", "fd-central"])
+@pytest.mark.parametrize("name", list(REFINE))
+def test_refined_step_reaches_the_targets_and_stays_honest(name, scheme):
+    f, x, exact = REFINE[name]
+    est = fd.jacobian(f, np.array([x]), scheme)
+    err = abs(est.jacobian[0, 0] - exact)
+    assert err <= LIMITS.get((name, scheme), TOL[scheme]) * abs(exact), (name, scheme, err / abs(exact))
+    assert err <= est.err_est[0, 0] + 8 * EPS * abs(exact), (name, scheme, err, est.err_est)
+    # never worse than the default step alone: the refined err_est is kept only if smaller
+    default = fd.jacobian(f, np.array([x]), scheme, h=fd_steps.default_step(x, scheme))
+    assert est.err_est[0, 0] <= default.err_est[0, 0]
+
+
+@pytest.mark.parametrize("scheme,extra", [("fd-forward", 3), ("fd-central", 4)])
+def test_refinement_costs_one_round_and_is_counted(scheme, extra):
+    made = []
+    f = lambda v: made.append(1) or np.sin(100 * v)
+    est = fd.jacobian(f, np.array([0.01]), scheme)
+    base = 1 + (3 if scheme == "fd-forward" else 4)
+    assert est.evaluations == len(made) == base + extra
+    assert est.step[0] < fd_steps.default_step(0.01, scheme) / 3
+    made.clear()  # truncation does not dominate at the default step: no refinement
+    est = fd.jacobian(lambda v: made.append(1) or np.exp(v), np.array([0.7]), scheme)
+    assert est.evaluations == len(made) == base
+    assert est.step[0] == fd.exact_step(0.7, fd_steps.default_step(0.7, scheme))
+
+
+def test_refinement_keeps_the_better_estimate_per_output():
+    f = lambda v: np.array([np.sin(100 * v[0]), v[0] ** 2 + 3.0])
+    exact = np.array([100 * math.cos(1.0), 0.02])
+    for scheme in ("fd-forward", "fd-central"):
+        est = fd.jacobian(f, np.array([0.01]), scheme)
+        err = np.abs(est.jacobian[:, 0] - exact)
+        assert np.all(err <= TOL[scheme] * np.maximum(np.abs(exact), 1.0)), (scheme, err)
+        assert np.all(err <= est.err_est[:, 0] + 8 * EPS * np.abs(exact)), (scheme, err, est.err_est)
+        value, err_est, _ = fd.directional(f, np.array([0.01]), np.array([1.0]), scheme)
+        assert np.all(np.abs(value - exact) <= err_est + 8 * EPS * np.abs(exact))
+
+
+def test_balanced_step_follows_the_error_model_and_the_clamp():
+    one = np.array([1.0])
+    assert fd_steps.balanced_step(1.0, one, np.array([1e-4]), True) == pytest.approx(1e-2)
+    assert fd_steps.balanced_step(1.0, one, np.array([2e-3]), False) == pytest.approx(0.1)
+    assert fd_steps.balanced_step(1.0, one, np.array([1e-30]), True) == 1.0 / fd_steps.MAX_SHRINK
+    assert fd_steps.balanced_step(1.0, one, np.array([0.2]), True) is None  # T < BALANCE·R
+    # several outputs: the smallest wanted step, from the outputs that are truncation-bound
+    got = fd_steps.balanced_step(1.0, np.array([1.0, 1.0, 1e-9]), np.array([1e-4, 1e-6, 1.0]), True)
+    assert got == pytest.approx(1e-3)
+
+
+def test_explicit_step_is_not_refined():
+    est = fd.jacobian(lambda v: np.sin(100 * v), np.array([0.01]), "fd-central", h=1e-5)
+    assert est.step[0] == pytest.approx(1e-5, rel=1e-9) and est.evaluations == 5
+
+
 # ---- err_est honesty over function families ----------------------------------------
 
 def _family(a, b, c, d, p0, p1, p2):
@@ -183,7 +263,7 @@ def test_directional_zero_direction_is_exactly_zero():
 def test_step_sweep_v_shape_and_best_steps():
     f, jac, _ = ZOO["x^2 sin x"]
     x = np.array([1.5])
-    sw = fd.step_sweep(f, x, exact=jac(x)[0])
+    sw = fd_steps.step_sweep(f, x, exact=jac(x)[0])
     err = {h: r for h, r in zip(sw.hs, sw.abs_error["fd-forward"][:, 0])}
     hs = list(sw.hs)
     e1, e8, e14 = err[hs[0]], err[hs[7]], err[hs[13]]
@@ -200,7 +280,7 @@ def test_step_sweep_v_shape_and_best_steps():
 def test_step_sweep_without_exact_uses_estimates_and_rows_are_plain():
     f, _, _ = ZOO["exp"]
     calls = []
-    sw = fd.step_sweep(lambda v: calls.append(1) or f(v), np.array([0.7]))
+    sw = fd_steps.step_sweep(lambda v: calls.append(1) or f(v), np.array([0.7]))
     assert sw.abs_error is None and sw.evaluations == len(calls)
     for k in ("fd-forward", "fd-central"):
         assert abs(np.log10(sw.best_h[k] / sw.optimal_h[k])) <= 1.5, (k, sw.best_h[k])
