@@ -9,6 +9,8 @@ _API = {
     "grad": "adcheck.derivatives", "jacobian": "adcheck.derivatives", "jvp": "adcheck.derivatives",
     "vjp": "adcheck.derivatives", "hvp": "adcheck.derivatives", "hessian": "adcheck.derivatives",
     "AdcheckError": "adcheck.errors",
+    "custom_jvp": "adcheck.prims.custom", "custom_vjp": "adcheck.prims.custom",
+    "check_rule": "adcheck.analysis.rules",
 }
 
 __all__ = sorted(_API) + ["__version__"]

@@ -63,6 +63,57 @@ def _root(
     """
 
 
+def _target_argument():
+    return typer.Argument(..., metavar="TARGET",
+                          help="An expression (\"x**2*sin(x)\", \"\\[x0**2, x1*x2]\"), an expression "
+                               "file, or a Python file (model.py, model.py::loss).")
+
+
+def _at_option():
+    return typer.Option(None, "--at", metavar="POINT",
+                        help="The point: 1.5 | x=1,y=2 | 1,2 (natural name order) | [1, 2, 3] "
+                             "| @point.json. Expression files carry their own.")
+
+
+def _wrt_option():
+    return typer.Option(None, "--wrt", metavar="NAMES",
+                        help="Python files: the arguments to differentiate, comma-separated "
+                             "(default: all); the others are held at their point values.")
+
+
+def _timeout_option():
+    return typer.Option(None, "--timeout", metavar="SECONDS", min=0.0,
+                        help="Python files: the time limit for each call of the function "
+                             "(default 30 s).")
+
+
+def _format_option():
+    return typer.Option(OutputFormat.table, "--format", "-f",
+                        help="table for people, json for scripts (one document on stdout).")
+
+
+def _debug_option():
+    return typer.Option(False, "--debug", help="Show full tracebacks on errors.")
+
+
+def _second_method_option():
+    return typer.Option(None, "--method", "-m", metavar="M",
+                        help="Methods to run (repeat or comma-separate): symbolic, "
+                             "forward-over-reverse, reverse-over-reverse, forward-over-forward, fd. "
+                             "Default: all.")
+
+
+def _load(load_target: Callable, target: str, at: Optional[str], wrt: Optional[List[str]],
+          timeout: Optional[float]):
+    """``load_target`` with only the options the user gave (--wrt, --timeout)."""
+    options = {}
+    if wrt:
+        options["wrt"] = list(wrt)
+    if timeout is not None:
+        options["timeout"] = timeout
+    return load_target(target, at, **options)
+
+
 GRAD_EPILOG = """[bold]Examples[/bold]
 
   adcheck grad "x**2*sin(x)" --at 1.5
@@ -89,6 +140,8 @@ def grad(
         help="Methods to run (repeat or comma-separate): " + ", ".join(METHOD_NAMES) + ". Default: all."),
     steps: bool = typer.Option(False, "--steps",
                                help="Also sweep the finite-difference step h from 1e-1 to 1e-14."),
+    wrt: Optional[List[str]] = _wrt_option(),
+    timeout: Optional[float] = _timeout_option(),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f",
                                      help="table for people, json for scripts (one document on stdout)."),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
@@ -106,31 +159,164 @@ def grad(
         from adcheck.frontends import load_target
 
         methods = parse_methods(method)
-        loaded = load_target(target, at)
+        loaded = _load(load_target, target, at, wrt, timeout)
         return analyse(loaded, methods, steps=steps, command="grad")
 
     _run(work, fmt, debug)
 
 
-def parse_methods(values: Optional[List[str]]) -> Optional[List[str]]:
+JACOBIAN_EPILOG = """[bold]Examples[/bold]
+
+  adcheck jacobian "\\[x0**2, x1*x2, exp(x0+x1)]" --at 1,2,0.5
+
+  adcheck jacobian model.py::f --at "[1, 2, 0.5]" --method forward,reverse,fd-central
+
+  adcheck jacobian "\\[x*cos(y), x*sin(y)]" --at x=2,y=pi/4 --format json
+"""
+
+
+@app.command(epilog=JACOBIAN_EPILOG)
+def jacobian(
+    target: str = _target_argument(),
+    at: Optional[str] = _at_option(),
+    method: Optional[List[str]] = typer.Option(
+        None, "--method", "-m", metavar="M",
+        help="Methods to run (repeat or comma-separate): " + ", ".join(METHOD_NAMES) + ". Default: all."),
+    wrt: Optional[List[str]] = _wrt_option(),
+    timeout: Optional[float] = _timeout_option(),
+    fmt: OutputFormat = _format_option(),
+    debug: bool = _debug_option(),
+) -> None:
+    """Check the Jacobian (m outputs × n inputs) of a vector-valued function at a point.
+
+    Every method computes the whole Jacobian; each is compared entry by entry
+    with the exact (symbolic) one, and adcheck says whether forward or reverse
+    mode suits this shape.  Exit code: 0 pass, 1 mismatch, 2 bad input, 3 inconclusive.
+    """
+
+    def work():
+        from adcheck.analysis.second import analyse_jacobian
+        from adcheck.frontends import load_target
+
+        methods = parse_methods(method)
+        return analyse_jacobian(_load(load_target, target, at, wrt, timeout), methods)
+
+    _run(work, fmt, debug, render=_render("jacobian_renderables"))
+
+
+SECOND_METHOD_NAMES = ("symbolic", "forward-over-reverse", "reverse-over-reverse",
+                       "forward-over-forward", "fd")
+
+HVP_EPILOG = """[bold]Examples[/bold]
+
+  adcheck hvp "100*(x1-x0**2)**2+(1-x0)**2" --at -1.2,1 --v 1,0
+
+  adcheck hvp model.py::loss --at "[1, 2, 0.5]" --v "[0, 1, 0]" --format json
+"""
+
+
+@app.command(epilog=HVP_EPILOG)
+def hvp(
+    target: str = _target_argument(),
+    at: Optional[str] = _at_option(),
+    v: str = typer.Option(..., "--v", metavar="VECTOR",
+                          help="The direction v: n values in the order of the variables "
+                               "(1,0,2 | [1, 0, 2] | @v.json)."),
+    method: Optional[List[str]] = _second_method_option(),
+    wrt: Optional[List[str]] = _wrt_option(),
+    timeout: Optional[float] = _timeout_option(),
+    fmt: OutputFormat = _format_option(),
+    debug: bool = _debug_option(),
+) -> None:
+    """Check a Hessian-vector product H·v of a scalar function at a point.
+
+    Computes H·v by forward-over-reverse, reverse-over-reverse and
+    forward-over-forward AD, by central differences of the gradient along v
+    (with an error estimate), and exactly with sympy where f has a symbolic
+    form.  Exit code: 0 pass, 1 mismatch, 2 bad input (or f not scalar), 3 inconclusive.
+    """
+
+    def work():
+        from adcheck.analysis.second import analyse_hvp
+        from adcheck.frontends import load_target
+
+        methods = parse_methods(method, SECOND_METHOD_NAMES)
+        return analyse_hvp(_load(load_target, target, at, wrt, timeout), v, methods)
+
+    _run(work, fmt, debug, render=_render("second_renderables"))
+
+
+HESSIAN_EPILOG = """[bold]Examples[/bold]
+
+  adcheck hessian "100*(x1-x0**2)**2+(1-x0)**2" --at -1.2,1
+
+  adcheck hessian examples/expressions/rosenbrock.txt --format json
+
+  adcheck hessian model.py::loss --wrt w --at '{"w": [0.5, -1], "b": 0.1}'
+"""
+
+
+@app.command(epilog=HESSIAN_EPILOG)
+def hessian(
+    target: str = _target_argument(),
+    at: Optional[str] = _at_option(),
+    method: Optional[List[str]] = _second_method_option(),
+    wrt: Optional[List[str]] = _wrt_option(),
+    timeout: Optional[float] = _timeout_option(),
+    fmt: OutputFormat = _format_option(),
+    debug: bool = _debug_option(),
+) -> None:
+    """Check the full n×n Hessian of a scalar function at a point.
+
+    Computes H by forward-over-reverse AD (one batched pass), by n
+    reverse-over-reverse and forward-over-forward Hessian-vector products, by
+    central differences of the gradient column by column (with error
+    estimates) and exactly with sympy, and reports how symmetric each is.
+    Exit code: 0 pass, 1 mismatch, 2 bad input (or f not scalar), 3 inconclusive.
+    """
+
+    def work():
+        from adcheck.analysis.second import analyse_hessian
+        from adcheck.frontends import load_target
+
+        methods = parse_methods(method, SECOND_METHOD_NAMES)
+        return analyse_hessian(_load(load_target, target, at, wrt, timeout), methods)
+
+    _run(work, fmt, debug, render=_render("second_renderables"))
+
+
+def _render(name: str) -> Callable:
+    """The renderer ``adcheck.render.second.<name>``, imported when it is called."""
+
+    def render(report, look):
+        from adcheck.render import second
+
+        return getattr(second, name)(report, look)
+    return render
+
+
+def parse_methods(values: Optional[List[str]], allowed=METHOD_NAMES) -> Optional[List[str]]:
     """``--method`` values (repeated and/or comma-separated) as a list of names; None for all."""
     if not values:
         return None
     names = [part.strip().lower() for value in values for part in value.split(",") if part.strip()]
-    unknown = [n for n in names if n not in METHOD_NAMES]
+    unknown = [n for n in names if n not in allowed]
     if unknown:
         raise UsageError(f"unknown method {unknown[0]!r}",
-                         hint="choose from " + ", ".join(METHOD_NAMES))
+                         hint="choose from " + ", ".join(allowed))
     if not names:
         raise UsageError("--method was given without a method name",
-                         hint="choose from " + ", ".join(METHOD_NAMES))
+                         hint="choose from " + ", ".join(allowed))
     return list(dict.fromkeys(names))
 
 
 # ---- running a command: core, renderer, exit code ---------------------------------------
 
-def _run(work: Callable, fmt: OutputFormat, debug: bool) -> None:
+def _run(work: Callable, fmt: OutputFormat, debug: bool, render: Optional[Callable] = None) -> None:
     """Run ``work`` (returns a Report), render it, and exit with its code.
+
+    ``render(report, look)`` gives the table output's renderables (default: the
+    grad layout of adcheck.render.table); JSON is always ``Report.to_dict()``.
 
     AdcheckError -> its message on stderr (with --format json, also the
     error document on stdout) and its exit code; any other exception -> ``internal error`` and
@@ -148,9 +334,9 @@ def _run(work: Callable, fmt: OutputFormat, debug: bool) -> None:
 
             typer.echo(report_json(report))
         else:
-            from adcheck.render.table import report_renderables
-
-            for part in report_renderables(report, look_of(out)):
+            if render is None:
+                from adcheck.render.table import report_renderables as render
+            for part in render(report, look_of(out)):
                 out.print(part, soft_wrap=False)
         code = report.exit_code
     except AdcheckError as exc:

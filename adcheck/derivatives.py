@@ -20,6 +20,13 @@ def _plain(x):
     return np.asarray(concrete(x))
 
 
+def _user(f):
+    """The user's f with adcheck's stand-ins for coercing calls (see frontends.coerce)."""
+    from adcheck.frontends.coerce import wrap
+
+    return wrap(f)
+
+
 def _fd_jacobian(f, x, method):
     from adcheck.methods import fd
 
@@ -31,6 +38,7 @@ def _fd_jacobian(f, x, method):
 
 def jacobian(f, x, method="reverse"):
     """The Jacobian of f at x, shaped (m, n) with n = x.size, m = f(x).size."""
+    f = _user(f)
     if method == "forward":
         return forward.jacobian(f, x)[1]
     if method == "reverse":
@@ -43,6 +51,7 @@ def jacobian(f, x, method="reverse"):
 def grad(f, x, method="reverse"):
     """The gradient of a scalar f at x, shaped like x."""
     x = np.asarray(x, dtype=np.float64)
+    f = _user(f)
     if method == "reverse":
         y, pull = reverse.vjp(f, x)
         if np.size(concrete(y)) != 1:
@@ -58,13 +67,13 @@ def jvp(f, x, v):
     """``(f(x), J v)`` by one forward pass."""
     x = np.asarray(x, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64).reshape((1,) + x.shape)
-    y, t = forward.jvp_batch(f, x, v)
+    y, t = forward.jvp_batch(_user(f), x, v)
     return _plain(y), _plain(t)[0]
 
 
 def vjp(f, x, u):
     """``(f(x), uᵀ J)`` by one backward pass; the product is shaped like x."""
-    y, pull = reverse.vjp(f, np.asarray(x, dtype=np.float64))
+    y, pull = reverse.vjp(_user(f), np.asarray(x, dtype=np.float64))
     return _plain(y), _plain(pull(np.asarray(u, dtype=np.float64).reshape(np.shape(concrete(y)))))
 
 
@@ -87,6 +96,7 @@ def hvp(f, x, v, method="forward-over-reverse"):
     """
     x = np.asarray(x, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64).reshape(x.shape)
+    f = _user(f)
     if method == "forward-over-reverse":
         return jvp(_grad_fn(f), x, v)[1]
     if method == "reverse-over-reverse":
@@ -109,6 +119,7 @@ def hessian(f, x, method="forward-over-reverse"):
     """The full Hessian (n, n) of a scalar f, by n Hessian-vector products."""
     x = np.asarray(x, dtype=np.float64)
     n = x.size
+    f = _user(f)
     if method == "forward-over-reverse":
         seeds = np.eye(n).reshape((n,) + x.shape)
         _, t = forward.jvp_batch(_grad_fn(f), x, seeds)

@@ -169,3 +169,39 @@ class Report:
         d["passed"] = self.passed
         d["exit_code"] = self.exit_code
         return d
+
+
+@dataclass(frozen=True)
+class KeyedReport(Report):
+    """A Report whose per-method arrays sit under the command's own key (DESIGN.md JSON).
+
+    payload:       ``"jacobian"`` (m×n, and ``"shape"`` even for a scalar f), ``"hvp"``
+                   (the vector H·v, stored as the 1×n row of ``MethodResult.jacobian``) or
+                   ``"hessian"`` (n×n).
+    method_extra:  per method name, more fields for its JSON entry (e.g. the Hessian's
+                   asymmetry max |H − Hᵀ|).
+    """
+
+    payload: str = "jacobian"
+    method_extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        methods = {}
+        for r in self.methods:
+            entry = d["methods"][r.method]
+            if r.error is None and r.jacobian is not None:
+                entry.pop("gradient", None)
+                entry.pop("jacobian", None)
+                array = r.jacobian[0] if self.payload == "hvp" else r.jacobian
+                entry = {self.payload: _nested(array), **entry}
+            entry.update(self.method_extra.get(r.method, {}))
+            methods[r.method] = entry
+        out = {}
+        for key, value in d.items():
+            if key == "shape" and self.payload == "jacobian":
+                continue
+            out[key] = methods if key == "methods" else value
+            if key == "reference" and self.payload == "jacobian":
+                out["shape"] = list(self.shape)
+        return out

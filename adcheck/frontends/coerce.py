@@ -26,7 +26,7 @@ import types
 
 import numpy as np
 
-from adcheck.errors import NotApplicableError
+from adcheck.errors import AdcheckError, MethodError, NotApplicableError
 from adcheck.methods.dispatch import Plain, is_tracing, plain_only, unplain
 from adcheck.prims import composites as C
 
@@ -260,3 +260,41 @@ def to_output(y):
     if isinstance(y, (list, tuple)):
         return np.asarray([unplain(e) for e in y])
     return y
+
+
+def _is_user_module(module) -> bool:
+    import sysconfig
+
+    f = getattr(module, "__file__", None)
+    if not f:
+        return False
+    f = os.path.abspath(f)
+    stdlib = os.path.abspath(sysconfig.get_paths()["stdlib"])
+    return not (f.startswith(_ADCHECK_DIR + os.sep) or "site-packages" in f or "dist-packages" in f
+                or f.startswith(stdlib + os.sep))
+
+
+def wrap(f):
+    """f as adcheck traces it: stand-ins installed in its module while it runs, lists stacked.
+
+    Used by the Python API (adcheck.grad(f, x) ...), so a function from the
+    user's own module gets the same treatment as a function loaded from a file.
+    """
+    module = sys.modules.get(getattr(f, "__module__", None) or "")
+    user = module is not None and _is_user_module(module)
+
+    def traced(x):
+        try:
+            if user:
+                with patched(module):
+                    return to_output(f(x))
+            return to_output(f(x))
+        except AdcheckError:
+            raise
+        except Exception as exc:
+            if not getattr(x, "_adcheck_tracer", False):
+                raise
+            name = getattr(f, "__qualname__", "f")
+            raise MethodError(f"could not trace {name}: {type(exc).__name__}: {exc}") from exc
+
+    return traced

@@ -146,7 +146,9 @@ class Tracer:
     def __array__(self, dtype=None, copy=None):
         raise UnsupportedOpError(
             "np.asarray/np.array of a traced value",
-            detail="the conversion would drop the derivative")
+            detail="the conversion would drop the derivative (NumPy converts a traced x in "
+                   "A.dot(x) with A a plain array: write A @ x or np.dot(A, x); in a[i] = x "
+                   "with a made outside f; and in library code calling np.asarray)")
 
     # -- operators -----------------------------------------------------------
     __add__ = lambda s, o: np.add(s, o)
@@ -174,6 +176,13 @@ class Tracer:
     __ge__ = lambda s, o: np.greater_equal(s, o)
     __eq__ = lambda s, o: np.equal(s, o)
     __ne__ = lambda s, o: np.not_equal(s, o)
+    __invert__ = lambda s: np.invert(s)
+    __and__ = lambda s, o: np.bitwise_and(s, o)
+    __rand__ = lambda s, o: np.bitwise_and(o, s)
+    __or__ = lambda s, o: np.bitwise_or(s, o)
+    __ror__ = lambda s, o: np.bitwise_or(o, s)
+    __xor__ = lambda s, o: np.bitwise_xor(s, o)
+    __rxor__ = lambda s, o: np.bitwise_xor(o, s)
     __hash__ = object.__hash__
 
     def __bool__(self):
@@ -229,6 +238,57 @@ class Tracer:
 
     def cumsum(self, axis=None):
         return np.cumsum(self, axis=axis)
+
+    def cumprod(self, axis=None):
+        return np.cumprod(self, axis=axis)
+
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def argmax(self, axis=None, out=None, keepdims=False):
+        return np.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, out=None, keepdims=False):
+        return np.argmin(self, axis=axis, keepdims=keepdims)
+
+    def argsort(self, axis=-1, kind=None, order=None):
+        return np.argsort(self, axis=axis, kind=kind)
+
+    def sort(self, axis=-1, kind=None, order=None):
+        """In place, as ndarray.sort: the array takes the sorted state."""
+        self[...] = np.sort(self, axis=axis)
+
+    def repeat(self, repeats, axis=None):
+        return np.repeat(self, repeats, axis=axis)
+
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        return np.take(self, indices, axis=axis, mode=mode)
+
+    def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+        return np.trace(self, offset, axis1, axis2)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return np.diagonal(self, offset, axis1, axis2)
+
+    def any(self, axis=None, out=None, keepdims=False):
+        return np.any(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, out=None, keepdims=False):
+        return np.all(self, axis=axis, keepdims=keepdims)
+
+    def nonzero(self):
+        return np.nonzero(self)
+
+    def round(self, decimals=0, out=None):
+        return np.round(self, decimals)
+
+    def conj(self):
+        return self
+
+    conjugate = conj
 
     def dot(self, other):
         return np.dot(self, other)
@@ -377,6 +437,14 @@ class Plain(Tracer):
 
     def copy(self, order="C"):
         return Plain(self.value.copy()) if self.is_constant else Plain(np.positive(self.value))
+
+    def astype(self, dtype, *args, **kwargs):
+        if self.is_constant:
+            return _wrap(self.value.astype(dtype, *args, **kwargs))
+        return Tracer.astype(self, dtype, *args, **kwargs)
+
+    def item(self, *args):
+        return self.value.item(*args) if self.is_constant else Tracer.item(self, *args)
 
 
 def unplain(y):

@@ -27,10 +27,10 @@ step helps only when round-off dominates, and T measured at h says nothing
 of f further out, where a pole or domain edge may lie.  The clamp limits the
 damage when T misleads, e.g. at a step outside the asymptotic range (sqrt
 near 0), where D(2h) - D(h) does not scale as h^p.  One round, because when
-T scales as assumed h' already sits at the balance (a second round would
-move it by a small factor), and when it does not, iterating would chase an
-unreliable model; the cost stays known: 3 (forward) or 4 (central) more
-evaluations per refined column.  An explicit step from the caller is used
+T scales as assumed h' sits at the balance (T' ~ R', far below the BALANCE
+trigger, so a second round would not start), and when it does not,
+iterating would chase an unreliable model; the cost stays known: 3
+(forward) or 4 (central) more evaluations per refined column.  An explicit step from the caller is used
 as given.  R holds the allowance s_j·|D| for cancelling terms, so where f
 has none and s_j = 1 is far above |x_j| (sqrt at 1e-6) R is pessimistic and
 h' larger than the truly best step; that h' still minimises err_est.

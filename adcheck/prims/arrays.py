@@ -247,3 +247,6 @@ register(Primitive(
         axis=axis + 1),
     vjp=_stack_vjp, linear=True, object_ok=True, nargs=None,
     doc="equal-shape arrays stacked along a new ``axis``;  linear; the VJP takes slice i of ȳ."))
+
+# einsum lives in its own module (its subscript handling is long); importing it registers it
+from adcheck.prims import einsum as _einsum  # noqa: E402,F401

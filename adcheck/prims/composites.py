@@ -388,7 +388,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
         raise UnsupportedOpError(f"np.linalg.norm(ord={ord!r}) of a matrix")
     ax = norm_axis(axis, _ndim(x))
     if ord in (None, 2, "fro") and (ord != 2 or ax is None or len(ax) == 1):
-        return np.sqrt(sum_(x * x, ax, keepdims=keepdims))
+        return bind(_p("vector_norm"), x, axis=ax, keepdims=bool(keepdims))
     if ord == 1:
         return sum_(np.abs(x), ax, keepdims=keepdims)
     if ord == np.inf:
@@ -400,6 +400,21 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 def _linalg(name):
     return lambda *args: bind(_p(name), *args)
+
+
+_SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
+
+
+def slogdet(a):
+    """(sign, ln|det A|): the sign is piecewise constant (taken at the point), ln|det| traced."""
+    from adcheck.methods.dispatch import concrete
+    a = asarray(a)
+    return _SlogdetResult(np.linalg.slogdet(concrete(a))[0], bind(_p("slogdet"), a))
+
+
+def cholesky(a, /, *, upper=False):
+    L = bind(_p("cholesky"), asarray(a))
+    return swapaxes(L, -1, -2) if upper else L
 
 
 def copy(a, order="K", subok=False):
@@ -418,7 +433,7 @@ FUNCTIONS = {
     np.trace: trace, np.diag: diag, np.dot: dot, np.inner: inner, np.outer: outer,
     np.vdot: vdot, np.where: where, np.clip: clip, np.copy: copy,
     np.linalg.norm: norm, np.linalg.inv: _linalg("inv"), np.linalg.solve: _linalg("solve"),
-    np.linalg.det: _linalg("det"),
+    np.linalg.det: _linalg("det"), np.linalg.slogdet: slogdet, np.linalg.cholesky: cholesky,
 }
 
 # functions whose result does not depend differentiably on the traced values
@@ -428,3 +443,15 @@ CONCRETE_FUNCTIONS = {
     np.isclose, np.allclose, np.array_equal, np.count_nonzero, np.searchsorted,
     np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.round, np.around,
 }
+
+
+# ----- the rest of the table: einsum, rearrangements, numerical functions ---------
+# (imported last: those modules build on the handlers above)
+
+from adcheck.prims import einsum as _einsum, numeric as _numeric, rearrange as _rearrange  # noqa: E402
+
+FUNCTIONS.update(_einsum.FUNCTIONS)
+FUNCTIONS.update(_rearrange.FUNCTIONS)
+FUNCTIONS.update(_numeric.FUNCTIONS)
+CONCRETE_FUNCTIONS -= set(_rearrange.FUNCTIONS)
+CONCRETE_FUNCTIONS |= {np.argpartition, np.digitize, np.triu_indices_from, np.tril_indices_from}

@@ -1,4 +1,7 @@
-"""Linear-algebra primitives: inv, solve, det.  Rules use only traced-safe NumPy."""
+"""Linear-algebra primitives: inv, solve, det, slogdet, vector norm, cholesky.
+
+Rules use only traced-safe NumPy, so they differentiate again.
+"""
 
 from __future__ import annotations
 
@@ -54,3 +57,85 @@ register(Primitive(
     jvp=lambda ts, y, a: y * np.sum(_T(np.linalg.inv(a)) * ts[0], axis=(-2, -1)),
     vjp=(lambda g, y, a: (g * y)[..., None, None] * _T(np.linalg.inv(a)),),
     doc="d = det A;  dd = d·tr(A⁻¹ dA) (Jacobi's formula),  Ā = d̄·d·A⁻ᵀ.  Needs A invertible."))
+
+
+def _inv_T(a):
+    return _T(np.linalg.inv(a))
+
+
+register(Primitive(
+    name="slogdet", impl=lambda a: np.linalg.slogdet(a)[1], nargs=1, linear=False,
+    jvp=lambda ts, y, a: np.sum(_inv_T(a) * ts[0], axis=(-2, -1)),
+    vjp=(lambda g, y, a: g[..., None, None] * _inv_T(a),),
+    doc="l = ln|det A| (the logabsdet of np.linalg.slogdet; the sign is piecewise constant);  "
+        "dl = tr(A⁻¹ dA),  Ā = l̄·A⁻ᵀ.  Needs A invertible."))
+
+
+def _safe(y):
+    """y with its zeros replaced by 1, for dividing by a norm that may vanish."""
+    return np.where(np.equal(y, 0.0), 1.0, y)
+
+
+def _norm_axes(x, axis):
+    return tuple(range(np.ndim(x))) if axis is None else axis
+
+
+def _norm_jvp(ts, y, x, axis, keepdims):
+    ax = tuple(a + 1 for a in _norm_axes(x, axis))
+    return np.sum(ts[0] * x, axis=ax, keepdims=keepdims) / _safe(y)
+
+
+def _norm_vjp(g, y, x, axis, keepdims):
+    ax = _norm_axes(x, axis)
+    q = g / _safe(y)
+    if not keepdims:
+        q = np.reshape(q, tuple(1 if i in ax else s for i, s in enumerate(np.shape(x))))
+    return q * x
+
+
+def _norm_lift(x_exprs, value, values, axis, keepdims):
+    """Symbolic form: sqrt(Σ x²) over the axes."""
+    import sympy
+
+    s = np.sum(x_exprs * x_exprs, axis=axis, keepdims=keepdims)
+    return np.vectorize(sympy.sqrt, otypes=[object])(s)
+
+
+_vn = register(Primitive(
+    name="vector_norm", nargs=1, linear=False, analytic=False,
+    impl=lambda x, axis, keepdims: np.linalg.norm(x, axis=axis, keepdims=keepdims),
+    jvp=_norm_jvp, vjp=(_norm_vjp,),
+    doc="y = ‖x‖₂ = √(Σ x²) over ``axis`` (NumPy's norm, ord None/2/'fro');  "
+        "dy = Σ x·dx / y,  x̄ = ȳ·x / y.  At x = 0 (not differentiable) both give 0, "
+        "a subgradient, so masked-out zero vectors (pairwise distances i = j) stay finite."))
+_vn.extra["lift"] = _norm_lift
+
+
+def _phi(m):
+    """The lower triangle of m with its diagonal halved."""
+    return np.tril(m, -1) + 0.5 * (np.tril(m) - np.tril(m, -1))
+
+
+def _sym_from_lower(e):
+    """tril(E) + tril(E, -1)ᵀ: the symmetric matrix that cholesky sees when E is its input."""
+    return np.tril(e) + _T(np.tril(e, -1))
+
+
+def _chol_jvp(ts, L, a):
+    dA = _sym_from_lower(ts[0])
+    Linv = np.linalg.inv(L)
+    return L @ _phi(Linv @ dA @ _T(Linv))
+
+
+def _chol_vjp(g, L, a):
+    Linv = np.linalg.inv(L)
+    S = _T(Linv) @ _phi(_T(L) @ g) @ Linv
+    return np.tril(S + _T(S)) - (np.tril(S) - np.tril(S, -1))
+
+
+register(Primitive(
+    name="cholesky", impl=np.linalg.cholesky, nargs=1, linear=False,
+    jvp=_chol_jvp, vjp=(_chol_vjp,),
+    doc="L = chol(A), A = L Lᵀ, reading only the lower triangle of A.  With Φ(M) the lower "
+        "triangle of M with half its diagonal and dA = tril(Ȧ) + tril(Ȧ,-1)ᵀ:  "
+        "dL = L Φ(L⁻¹ dA L⁻ᵀ);  S = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹,  Ā = tril(S + Sᵀ) - diag(S)."))

@@ -1,0 +1,207 @@
+"""adcheck's verdicts on hand-written derivatives: mutations caught, correct code never flagged."""
+
+import numpy as np
+import pytest
+
+from adcheck.analysis.checks import check_grad, check_hvp, check_jacobian
+
+
+# ----- correct hand-written gradients ------------------------------------------------
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def rosen_der(x):
+    d = np.zeros_like(x)
+    d[1:-1] = 200 * (x[1:-1] - x[:-2] ** 2) - 400 * (x[2:] - x[1:-1] ** 2) * x[1:-1] - 2 * (1 - x[1:-1])
+    d[0] = -400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0])
+    d[-1] = 200 * (x[-1] - x[-2] ** 2)
+    return d
+
+
+def _data(n, dtype):
+    rng = np.random.default_rng(42)
+    rows = max(n // 10, 12)
+    return rng.standard_normal((rows, n)).astype(dtype) / np.sqrt(n), rng.choice([-1.0, 1.0], rows).astype(dtype)
+
+
+def make_logistic(n, dtype):
+    A, y = _data(n, dtype)
+
+    def loss(w):
+        return np.sum(np.logaddexp(0.0, -y * (A @ w)))
+
+    def grad(w):
+        z = -y * (A @ w)
+        return A.T @ (-y / (1 + np.exp(-z)))
+
+    return loss, grad
+
+
+def make_quartic(n, dtype):
+    c = np.linspace(0.5, 2.0, n).astype(dtype)
+
+    def f(x):
+        return np.sum(c * x ** 4) + np.sum(np.sin(x) * x)
+
+    def g(x):
+        return 4 * c * x ** 3 + np.cos(x) * x + np.sin(x)
+
+    return f, g
+
+
+CASES = {"rosen": lambda n, dt: (rosen, rosen_der), "logistic": make_logistic, "quartic": make_quartic}
+
+
+def _point(n, dtype, seed):
+    return np.random.default_rng(seed).uniform(-1.2, 1.2, n).astype(dtype)
+
+
+# ----- mutations ------------------------------------------------------------------
+
+def _big_entries(g, k=2):
+    return np.argsort(-np.abs(g))[:k]
+
+
+def sign_flip(g):
+    g = g.copy(); j = _big_entries(g)[0]; g[j] = -g[j]; return g
+
+
+def scaled(g):
+    g = g.copy(); j = _big_entries(g)[0]; g[j] *= 1.5; return g
+
+
+def zeroed(g):
+    g = g.copy(); j = _big_entries(g)[0]; g[j] = 0; return g
+
+
+def swapped(g):
+    g = g.copy()
+    order = np.argsort(g)
+    i, j = order[0], order[-1]  # the most different pair
+    g[i], g[j] = g[j], g[i]
+    return g
+
+
+def shifted(g):
+    return np.roll(g, 1)
+
+
+def small_error(g):
+    g = g.copy(); j = _big_entries(g)[0]; g[j] *= 1 + 1e-4; return g
+
+
+MUTATIONS = [sign_flip, scaled, zeroed, swapped, shifted, small_error]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("n", [8, 2000], ids=["small", "large"])
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("mutate", MUTATIONS, ids=lambda m: m.__name__)
+def test_every_mutation_is_caught(case, n, dtype, mutate):
+    f, g = CASES[case](n, dtype)
+    x = _point(n, dtype, seed=3)
+    res = check_grad(f, lambda z: mutate(np.asarray(g(z))), x)
+    assert res.exit_code == 1, res.verdict
+    assert "differs" in res.verdict
+
+
+def _untraceable(f):
+    """f as a library might write it, leaving NumPy: adcheck's AD cannot follow it."""
+    return lambda x: f(np.fromiter((v for v in x.reshape(-1)), dtype=x.dtype, count=x.size))
+
+
+def larger_error(g):
+    g = g.copy(); j = _big_entries(g)[0]; g[j] *= 1 + 3e-2; return g
+
+
+PROJECTION_CASES = [(m, np.float64) for m in MUTATIONS] + [
+    (m, np.float32) for m in MUTATIONS if m is not small_error] + [(larger_error, np.float32)]
+
+
+@pytest.mark.parametrize("mutate,dtype", PROJECTION_CASES,
+                         ids=[f"{m.__name__}-{np.dtype(d).name}" for m, d in PROJECTION_CASES])
+def test_mutations_caught_by_projections_without_ad(mutate, dtype):
+    # Without AD a single wrong entry shows only above ~6·sqrt(n) per-entry allowances
+    # (projections.py): in float32 at n = 4000 that is ~1e-2 relative, so the 1e-4 error is
+    # replaced by a 3e-2 one there.  With AD every entry has its own allowance (tests above).
+    f, g = make_quartic(4000, dtype)
+    x = _point(4000, dtype, seed=5)
+    res = check_grad(_untraceable(f), lambda z: mutate(np.asarray(g(z))), x)
+    assert res.mode == "projections"
+    assert res.exit_code == 1, res.verdict
+
+
+def test_projection_localises_the_wrong_entry():
+    f, g = make_quartic(4000, np.float64)
+    x = _point(4000, np.float64, seed=5)
+    bad = lambda z: g(z) + (np.arange(4000) == 1234) * 1e-3  # noqa: E731
+    res = check_grad(_untraceable(f), bad, x)
+    assert res.worst.input == 1234
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_correct_gradients_never_fail_across_200_seeds(case, dtype):
+    f, g = CASES[case](6, dtype)
+    for seed in range(200):
+        x = _point(6, dtype, seed)
+        res = check_grad(f, g, x, seed=seed)
+        assert res.exit_code == 0, (seed, res.verdict)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_correct_large_gradients_pass(dtype):
+    for case in sorted(CASES):
+        f, g = CASES[case](3000, dtype)
+        res = check_grad(f, g, _point(3000, dtype, 1))
+        assert res.exit_code == 0, (case, res.verdict)
+        res = check_grad(_untraceable(f), g, _point(3000, dtype, 1))
+        assert res.exit_code == 0, (case, "projections", res.verdict)
+
+
+def test_kink_is_inconclusive_not_a_mismatch():
+    f = lambda x: np.abs(x[0]) + np.maximum(x[1], 0.0)  # noqa: E731
+    for claimed in ([0.0, 1.0], [1.0, 0.5], [-1.0, 0.0], [0.7, 0.2]):
+        res = check_grad(f, lambda x, c=claimed: np.array(c), np.array([0.0, 0.0]))
+        assert res.exit_code == 3, (claimed, res.verdict)
+        assert res.kinks and "left" in res.verdict
+
+
+# ----- Jacobians and HVPs -----------------------------------------------------------
+
+def test_jacobian_transposed_is_caught_and_correct_passes():
+    A = np.array([[1.0, 2.0, 0.0], [0.5, -1.0, 3.0], [2.0, 0.0, 1.0]])
+    f = lambda x: np.tanh(A @ x)  # noqa: E731
+    jac = lambda x: (1 - np.tanh(A @ x) ** 2)[:, None] * A  # noqa: E731
+    x = np.array([0.1, -0.3, 0.2])
+    assert check_jacobian(f, jac, x).exit_code == 0
+    assert check_jacobian(f, lambda z: jac(z).T, x).exit_code == 1
+
+
+def test_hvp_checked_against_ad_and_fd():
+    x, v = np.array([0.3, -0.8, 1.1, 0.4]), np.array([1.0, 0.5, -0.2, 0.3])
+
+    def hess_prod(x, p):  # rosenbrock H·p written out
+        hp = np.zeros_like(x)
+        hp[0] = (1200 * x[0] ** 2 - 400 * x[1] + 2) * p[0] - 400 * x[0] * p[1]
+        hp[1:-1] = (-400 * x[:-2] * p[:-2] + (202 + 1200 * x[1:-1] ** 2 - 400 * x[2:]) * p[1:-1]
+                    - 400 * x[1:-1] * p[2:])
+        hp[-1] = -400 * x[-2] * p[-2] + 200 * p[-1]
+        return hp
+
+    assert check_hvp(rosen, hess_prod, x, v).exit_code == 0
+    assert check_hvp(rosen, lambda x, p: hess_prod(x, p) * 1.001, x, v).exit_code == 1
+
+
+def test_wrong_shape_is_a_mismatch_with_a_message():
+    res = check_grad(rosen, lambda x: rosen_der(x)[:-1], np.ones(4))
+    assert res.exit_code == 1 and "shape" in res.verdict
+
+
+def test_result_is_json_safe():
+    import json
+
+    res = check_grad(rosen, lambda x: sign_flip(rosen_der(x)), np.array([0.5, 1.5, -0.3]))
+    json.dumps(res.to_dict())
