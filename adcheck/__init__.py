@@ -11,6 +11,8 @@ _API = {
     "AdcheckError": "adcheck.errors",
     "custom_jvp": "adcheck.prims.custom", "custom_vjp": "adcheck.prims.custom",
     "check_rule": "adcheck.analysis.rules",
+    "check_grad": "adcheck.analysis.checks", "check_jacobian": "adcheck.analysis.checks",
+    "check_hvp": "adcheck.analysis.checks",
 }
 
 __all__ = sorted(_API) + ["__version__"]

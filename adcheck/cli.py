@@ -27,6 +27,9 @@ from adcheck.errors import AdcheckError, UsageError
 # for checking options without importing NumPy.
 METHOD_NAMES = ("symbolic", "forward", "reverse", "fd-forward", "fd-central", "fd-richardson",
                 "complex-step")
+# hvp / hessian methods (adcheck.analysis.second_methods.SECOND_METHODS, repeated for the same reason).
+SECOND_METHOD_NAMES = ("symbolic", "forward-over-reverse", "reverse-over-reverse",
+                       "forward-over-forward", "fd")
 INTERNAL_EXIT = 4
 
 app = typer.Typer(
@@ -98,9 +101,8 @@ def _debug_option():
 
 def _second_method_option():
     return typer.Option(None, "--method", "-m", metavar="M",
-                        help="Methods to run (repeat or comma-separate): symbolic, "
-                             "forward-over-reverse, reverse-over-reverse, forward-over-forward, fd. "
-                             "Default: all.")
+                        help="Methods to run (repeat or comma-separate): "
+                             + ", ".join(SECOND_METHOD_NAMES) + ". Default: all.")
 
 
 def _load(load_target: Callable, target: str, at: Optional[str], wrt: Optional[List[str]],
@@ -204,9 +206,6 @@ def jacobian(
     _run(work, fmt, debug, render=_render("jacobian_renderables"))
 
 
-SECOND_METHOD_NAMES = ("symbolic", "forward-over-reverse", "reverse-over-reverse",
-                       "forward-over-forward", "fd")
-
 HVP_EPILOG = """[bold]Examples[/bold]
 
   adcheck hvp "100*(x1-x0**2)**2+(1-x0)**2" --at -1.2,1 --v 1,0
@@ -283,6 +282,72 @@ def hessian(
         return analyse_hessian(_load(load_target, target, at, wrt, timeout), methods)
 
     _run(work, fmt, debug, render=_render("second_renderables"))
+
+
+MODES_EPILOG = """[bold]Examples[/bold]
+
+  adcheck modes "[x0**2, x1*x2, exp(x0+x1)]" --at 1,2,0.5
+
+  adcheck modes --shape 1000,1
+
+  adcheck modes --sweep
+"""
+
+
+@app.command(epilog=MODES_EPILOG)
+def modes(
+    target: Optional[str] = typer.Argument(None, metavar="[TARGET]",
+                                           help="An expression, expression file or Python file."),
+    at: Optional[str] = _at_option(),
+    shape: Optional[str] = typer.Option(None, "--shape", metavar="N,M",
+                                        help="Explain the cost model for n inputs and m outputs."),
+    sweep: bool = typer.Option(False, "--sweep", help="Measure the crossover table for (n, m) in "
+                               "(5,500) (50,50) (500,5) (1,1000) (1000,1)."),
+    wrt: Optional[List[str]] = _wrt_option(),
+    timeout: Optional[float] = _timeout_option(),
+    fmt: OutputFormat = _format_option(),
+    debug: bool = _debug_option(),
+) -> None:
+    """Forward or reverse mode for this Jacobian?  Passes, measured costs and the recommendation.
+
+    With TARGET: n, m, the passes each mode needs, the measured time of one JVP
+    and one VJP, the predicted and measured cost of the full Jacobian each way,
+    and the recommendation with its reason.  --shape N,M explains the cost model
+    without a function; --sweep reproduces the crossover table.
+    """
+
+    def work():
+        from adcheck.analysis import modes as m
+        from adcheck.analysis.modes_sweep import ModesReport, sweep as run_sweep
+
+        if target is None and shape is None and not sweep:
+            raise UsageError("give a TARGET, --shape N,M or --sweep")
+        rec = advice = None
+        if target is not None:
+            from adcheck.frontends import load_target
+
+            rec = m.recommend(_load(load_target, target, at, wrt, timeout))
+        if shape is not None:
+            parts = shape.replace(" ", "").split(",")
+            if len(parts) != 2 or not all(p.isdigit() for p in parts):
+                raise UsageError(f"--shape takes N,M (two positive integers), not {shape!r}")
+            advice = m.explain_shape(int(parts[0]), int(parts[1]))
+        rows = tuple(run_sweep()) if sweep else ()
+        return ModesReport(recommendation=rec, advice=advice, sweep=rows)
+
+    def render(report, look):
+        from adcheck.render import modes as r
+
+        parts = []
+        if report.recommendation is not None:
+            parts += r.recommendation_renderables(report.recommendation, look)
+        if report.advice is not None:
+            parts += r.shape_advice_renderables(report.advice, look)
+        if report.sweep:
+            parts += r.sweep_renderables(list(report.sweep), look)
+        return parts
+
+    _run(work, fmt, debug, render=render)
 
 
 def _render(name: str) -> Callable:

@@ -72,3 +72,24 @@ def sweep(shapes=SWEEP_SHAPES, *, seed: int = 0, hidden: int = 64, repeats: int 
 
 # ---- timing -------------------------------------------------------------------
 
+
+
+@dataclass(frozen=True)
+class ModesReport:
+    """What ``adcheck modes`` shows: a recommendation for a target, shape advice, and/or the sweep."""
+
+    recommendation: object = None
+    advice: object = None
+    sweep: tuple = ()
+    exit_code: int = 0
+
+    def to_dict(self) -> dict:
+        d = {"command": "modes"}
+        if self.recommendation is not None:
+            d["recommendation"] = self.recommendation.to_dict()
+        if self.advice is not None:
+            d["advice"] = self.advice.to_dict()
+        if self.sweep:
+            d["sweep"] = [r.to_dict() for r in self.sweep]
+        d["exit_code"] = self.exit_code
+        return d

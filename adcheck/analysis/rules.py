@@ -40,6 +40,7 @@ and the primal has a kink at x along a probe direction (checked only then).
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -92,8 +93,16 @@ class RuleReport:
                 "modes": dict(self.modes), "checks": [c.to_dict() for c in self.checks]}
 
 
-def _args(x) -> tuple:
+def _args(fn, x) -> tuple:
+    """The positional arguments as real float arrays (copies); a tuple means several arguments."""
     xs = x if isinstance(x, tuple) else (x,)
+    try:
+        inspect.signature(fn.fun).bind(*xs)
+    except TypeError as exc:
+        raise UsageError(f"check_rule: x gives {fn.__name__} {len(xs)} positional argument(s) ({exc}); "
+                         f"a tuple means several arguments: pass one vector as a list or array") from None
+    except ValueError:
+        pass  # no signature to read (a builtin): let the call decide
     out = []
     for a in xs:
         a = np.array(a)
@@ -118,7 +127,7 @@ def check_rule(fn, x, *, seed=None, rtol=None, atol=None) -> RuleReport:
     if fn.jvp_rule is None and fn.vjp_rule is None:
         raise UsageError(f"{fn.__name__} has no rule to check: add @{fn.__name__}.defvjp or .defjvp")
     name, modes = fn.__name__, tuple(fn.modes().items())
-    xs = _args(x)
+    xs = _args(fn, x)
     try:
         y = np.asarray(fn.fun(*xs))
         if not np.all(np.isfinite(y)):

@@ -112,10 +112,13 @@ def _evaluate(expr, subs, what):
         raise DomainError(f"{what} is not defined at the point ({type(exc).__name__} in exact evaluation)") from None
     if val.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan) or not val.is_number:
         raise DomainError(f"{what} is not finite at the point")
-    re, im = val.as_real_imag()
-    if im != 0 and abs(im) > 1e-30 * max(1, abs(re)):
-        raise DomainError(f"{what} is not real at the point (outside the domain)")
-    return float(re), re
+    try:
+        re, im = val.as_real_imag()
+        if im != 0 and abs(im) > 1e-30 * max(1, abs(re)):
+            raise DomainError(f"{what} is not real at the point (outside the domain)")
+        return float(re), re
+    except TypeError:  # a value sympy cannot give a number for, e.g. DiracDelta(0)
+        raise DomainError(f"{what} has no value at the point ({val})") from None
 
 
 def exact_form(target: Target) -> SympyForm:

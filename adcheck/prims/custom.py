@@ -33,7 +33,9 @@ Rule signatures
     ``ans`` is the primal's output; keyword arguments are parameters, passed
     unchanged to the primal and the rules and never differentiated.
     Results must have exactly the shape of what they stand for (cotangent like
-    the argument, tangent like the output), else :class:`RuleError`.
+    the argument, tangent like the output), else :class:`RuleError`; ``None``
+    stands for zero.  The primal returns one array (not a tuple of outputs).
+    ``adcheck.check_rule(f, x)`` verifies a rule (adcheck.analysis.rules).
 
 Which rule each mode uses
     forward   the JVP rule; without one, forward mode differentiates the primal

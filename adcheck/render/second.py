@@ -94,7 +94,7 @@ def _worst_entries(report: "Report", look: Look) -> list:
         order = [k for k in np.argsort(-diff, axis=None, kind="stable")[:WORST_SHOWN] if diff.flat[k] > 0]
         for rank, k in enumerate(order):
             i, j = np.unravel_index(k, diff.shape)
-            table.add_row(r.method if rank == 0 else "", labels[i], report.variables[j],
+            table.add_row(r.method if rank == 0 else "", labels[i], Text(report.variables[j]),
                           num.full(jac[i, j]), num.full(exact[i, j]), num.short(diff[i, j]))
     return [table] if table.row_count else []
 
@@ -212,10 +212,10 @@ def matrix_table(matrix, row_labels: list, col_labels: list, look: Look,
         row_labels, col_labels, corner = col_labels, row_labels, "transposed"
     table = Table(box=look.box, header_style=look.style("bold"))
     table.add_column(corner, no_wrap=True, style=look.style("bold"))
-    for label in col_labels:
-        table.add_column(label, justify="right", no_wrap=True)
+    for label in col_labels:  # Text: names such as x[0] are never read as markup
+        table.add_column(Text(label), justify="right", no_wrap=True)
     for label, row in zip(row_labels, rows):
-        table.add_row(label, *(num.full(x) for x in row))
+        table.add_row(Text(label), *(num.full(x) for x in row))
     return table
 
 

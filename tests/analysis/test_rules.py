@@ -58,7 +58,7 @@ FAULTS = {
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_each_fault_is_caught_by_its_sub_check(fault):
     rules, catcher = FAULTS[fault]
-    report = check = adcheck.check_rule(softplus_with(**rules), X)
+    report = adcheck.check_rule(softplus_with(**rules), X)
     check = report.check(catcher)
     assert check is not None and check.passed is False, (fault, report.to_dict())
     assert report.exit_code == 1 and not report.passed
@@ -154,6 +154,8 @@ def test_usage_errors():
         adcheck.check_rule(lambda x: x, X)
     with pytest.raises(UsageError, match="no rule"):
         adcheck.check_rule(adcheck.custom_vjp(lambda x: x), X)
+    with pytest.raises(UsageError, match="tuple means several arguments"):
+        adcheck.check_rule(softplus_with(vjp=GOOD_VJP), (1.0, 2.0))
 
 
 def test_softplus_example_matches_its_declared_expectations():

@@ -97,7 +97,9 @@ def test_recommendation_in_json_and_in_the_table():
     assert rec["mode"] in ("forward", "reverse")
     assert isinstance(rec["reason"], str) and rec["reason"]
     table = run("jacobian", VECTOR_F, "--at", "1,2,0.5", "-m", "forward,reverse")
-    assert f"recommended: {rec['mode']} mode" in table.stdout or "recommended:" in table.stdout
+    assert table.exit_code == 0, table.output
+    # measured timings decide, so the two runs may choose differently near a tie
+    assert "recommended: forward mode" in table.stdout or "recommended: reverse mode" in table.stdout
 
 
 def test_recommendation_left_out_when_modes_has_no_recommend(monkeypatch):
@@ -131,7 +133,8 @@ def test_small_jacobian_table_shows_every_entry_plain_under_no_color(monkeypatch
 
 
 def test_medium_jacobian_is_shown_as_a_matrix_per_method(tmp_path):
-    path = write(tmp_path, "import numpy as np\n\ndef f(x):\n    return np.array([np.sum(x**2), np.prod(x)])\n")
+    body = "import numpy as np\n\ndef f(x):\n    return np.array([np.sum(x**2), np.prod(x)])\n"
+    path = write(tmp_path, body)
     result = run("jacobian", path, "--at", "[1, 2, 3, 4, 5, 6, 7, 8]", "-m", "forward,reverse")
     assert result.exit_code == 0, result.output
     assert "Jacobian by forward" in result.stdout and "Jacobian by reverse (reference)" in result.stdout

@@ -169,3 +169,20 @@ def test_hessian_with_an_infinite_gradient_is_inconclusive():
     result = run("hessian", "sqrt(x)", "--at", "0")
     assert result.exit_code == 3
     assert "gradient" in result.stderr
+
+
+def test_a_wrong_hessian_exits_1_and_its_matrix_is_shown(monkeypatch):
+    import adcheck.derivatives as derivatives
+
+    real = derivatives.hvp
+
+    def bent(f, x, v, method="forward-over-reverse"):
+        out = real(f, x, v, method)
+        return out + 1e-3 if method == "reverse-over-reverse" else out
+
+    monkeypatch.setattr(derivatives, "hvp", bent)
+    result = run("hessian", ROSENBROCK, "--at", "-1.2,1")
+    assert result.exit_code == 1, result.output
+    assert "Hessian by reverse-over-reverse" in result.stdout
+    assert "Hessian by forward-over-forward" not in result.stdout
+    assert "✗ reverse-over-reverse differs beyond tolerance" in result.stdout
