@@ -350,6 +350,100 @@ def modes(
     _run(work, fmt, debug, render=render)
 
 
+CHECK_EPILOG = """[bold]Examples[/bold]
+
+  adcheck check examples/
+
+  adcheck check tests/gradients/ src/model.py --junit report.xml
+
+  adcheck check model.py --format json --seed 7
+
+[bold]Conventions[/bold] (no import of adcheck needed): f_grad / grad_f, f_jac / jac_f, f_hvp / hvp_f
+beside f; points in ADCHECK_POINTS = {"f": [...]}; anything else in ADCHECK_CHECKS;
+wrong-on-purpose checks in ADCHECK_EXPECT = {"f": "fail"}; defaults in [tool.adcheck].
+"""
+
+
+@app.command(epilog=CHECK_EPILOG)
+def check(
+    paths: Optional[List[str]] = typer.Argument(None, metavar="PATH...",
+                                                help="Python files or folders (default: [tool.adcheck] paths)."),
+    fmt: OutputFormat = _format_option(),
+    junit: Optional[str] = typer.Option(None, "--junit", metavar="FILE",
+                                        help="Also write a JUnit XML report (one testcase per check)."),
+    rtol: Optional[float] = typer.Option(None, "--rtol", help="Relative tolerance (replaces the model)."),
+    atol: Optional[float] = typer.Option(None, "--atol", help="Absolute tolerance (replaces the model)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the random points (printed; replay with it)."),
+    full: bool = typer.Option(False, "--full", help="Entrywise finite differences at any size (no projections)."),
+    timeout: Optional[float] = _timeout_option(),
+    debug: bool = _debug_option(),
+) -> None:
+    """Verify hand-written gradients, Jacobians, HVPs and custom rules against AD and FD.
+
+    Each derivative found in the files is compared with adcheck's reverse and
+    forward AD of f and with Richardson finite differences (with their error
+    estimate), in float64 even for float32 code, at declared or seeded random
+    points.  Exit code: 0 pass, 1 mismatch, 2 bad input, 3 inconclusive (a kink,
+    or the user's code raised).
+    """
+
+    def work():
+        from adcheck.analysis.discover import discover, load_config
+        from adcheck.analysis.suite import run_checks
+
+        config = load_config().override(rtol=rtol, atol=atol, seed=seed)
+        specs = discover(list(paths or ()), config)
+        options = {} if timeout is None else {"timeout": timeout}
+        with _progress(fmt) as progress:
+            run = run_checks(specs, rtol=config.rtol, atol=config.atol, seed=config.seed, full=full,
+                             progress=progress, **options)
+        if junit:
+            from adcheck.render.junit import junit_xml
+
+            try:
+                with open(junit, "w", encoding="utf-8") as fh:
+                    fh.write(junit_xml(run))
+            except OSError as exc:
+                raise UsageError(f"cannot write the JUnit file {junit}: {exc.strerror}") from None
+        return run
+
+    def render(run, look):
+        from adcheck.render.check import run_renderables
+
+        return run_renderables(run, look)
+
+    _run(work, fmt, debug, render=render)
+
+
+class _progress:
+    """A transient progress bar on stderr while checks run, only on a terminal and for table output."""
+
+    def __init__(self, fmt):
+        self.fmt, self.bar, self.task = fmt, None, None
+
+    def __enter__(self):
+        from adcheck.render.console import make_console, wants_plain
+
+        if self.fmt is OutputFormat.json or wants_plain(sys.stderr):
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.description}"), TimeElapsedColumn(),
+                            console=make_console(stderr=True), transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("", total=None)
+        return self.update
+
+    def update(self, i, total, name):
+        self.bar.update(self.task, completed=i, total=total, description=name)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
 def _render(name: str) -> Callable:
     """The renderer ``adcheck.render.second.<name>``, imported when it is called."""
 

@@ -21,6 +21,9 @@ import pytest
 class AdcheckFixture:
     """What the ``adcheck`` fixture gives a test: the assertions of adcheck.testing as methods."""
 
+    def __repr__(self):
+        return "<adcheck fixture: .grad .jacobian .hvp .rule>"
+
     def grad(self, f, grad_f, x, **options):
         __tracebackhide__ = True
         from adcheck.testing import assert_grad

@@ -12,7 +12,8 @@ Naming convention
     ``jac_f`` or ``f_jacobian`` its Jacobian ``J(x)`` (m × n); ``f_hvp`` or
     ``hvp_f`` its Hessian-vector product ``h(x, v)``.  A function of several
     arrays ``f(x, y)`` has ``g(x, y)`` return one gradient per argument (a tuple),
-    or one flat vector; its Jacobian likewise (blocks of columns).
+    or one flat vector; its Jacobian likewise (blocks of columns).  An hvp
+    check needs f(x) of one array.
 Custom rules
     Every module-level function made by ``adcheck.custom_vjp`` / ``custom_jvp``
     in this file, with at least one rule, is checked with ``check_rule``.
@@ -204,7 +205,12 @@ def display_path(path: str) -> str:
 # ----- one file -----------------------------------------------------------------------
 
 def discover(paths, config: Optional[CheckConfig] = None) -> list:
-    """Every check declared in the files under ``paths`` (default: ``config.paths``)."""
+    """Every check declared in the files under ``paths`` (default: ``config.paths``).
+
+    ``config`` None reads ``[tool.adcheck]`` (:func:`load_config`).  A path that
+    does not exist raises TargetNotFoundError and no paths at all UsageError
+    (exit 2); every problem inside a file becomes a CheckSpec with ``problem``.
+    """
     config = load_config() if config is None else config
     paths = list(paths) or list(config.paths)
     if not paths:

@@ -29,6 +29,7 @@ Tolerance
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import zlib
@@ -172,7 +173,7 @@ def _error(spec, seed, exc, code, message, t0, npoints) -> CheckRecord:
     tb = getattr(exc, "user_traceback", "") or (user_traceback(exc, spec.folder) if frames else "")
     if code is None:
         code = 3 if frames else 4
-        where = f" ({frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+        where = f" ({os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
         message = (f"{spec.label} raised {describe(exc)}{where}" if frames
                    else f"internal error: {describe(exc)}")
     return _record(spec, seed, status="error", exit_code=code, verdict=message, points=npoints,

@@ -57,7 +57,7 @@ def summary_table(run, look: Look) -> Table:
                             ("worst entry", "left"), ("tolerance", "left"), ("", "left")):
         table.add_column(header, justify=justify, overflow="fold")
     for r in run.results:
-        table.add_row(r.name, r.kind, str(r.points or ""), num.short(r.max_abs_error),
+        table.add_row(r.name.rsplit(" ", 1)[0] if r.name.endswith(" " + r.kind) else r.name, r.kind, str(r.points or ""), num.short(r.max_abs_error),
                       num.short(r.max_rel_error), r.worst_entry, _short_tolerance(r.tolerance),
                       status_text(r.status, look))
     return table
@@ -70,7 +70,10 @@ def failure_renderables(record, look: Look, *, worst_k: int = WORST_K) -> list:
     parts: list = [Text(""), title]
     result = record.result
     if result is not None:
-        headers, rows = rule_rows(result) if hasattr(result, "checks") else entry_rows(result, worst_k)
+        if hasattr(result, "checks"):
+            headers, rows = rule_rows(result, failed_only=True)
+        else:
+            headers, rows = entry_rows(result, worst_k, names=_point_names(record.point))
         if rows:
             table = Table(box=look.box, header_style=look.style("bold"))
             for h in headers:
@@ -105,25 +108,38 @@ def count_line(run, look: Look) -> Text:
 
 # ----- rows shared by the rich and the plain renderers ------------------------------------
 
-def entry_rows(result, k: int = WORST_K) -> tuple:
-    """(headers, rows of str): the worst k entries of a CheckResult."""
+def _point_names(point) -> list:
+    """``x[0]``, ``W[0,1]``...: the flat input entries of a record's point (its ``v`` left out)."""
+    from adcheck.frontends.pyfile_points import variable_names
+    import numpy as np
+
+    names = []
+    for arg, value in (point or {}).items():
+        if arg != "v":
+            names += variable_names(arg, np.shape(value))
+    return names
+
+
+def entry_rows(result, k: int = WORST_K, names=None) -> tuple:
+    """(headers, rows of str): the worst k entries of a CheckResult (inputs named by ``names``)."""
     entries = list(result.worst_entries)[:k] or ([result.worst] if result.worst and not result.passed else [])
     grad = result.kind == "grad"
     headers = (["entry"] if grad else ["output i", "input j"]) + ["yours", "AD", "FD ± error", "allowed"]
     rows = []
     for e in entries:
         fd = num.DASH if e.fd is None else num.full(e.fd) + ("" if e.fd_err is None else f" ± {num.short(e.fd_err)}")
-        lead = [f"x[{e.input}]"] if grad else [str(e.output), str(e.input)]
+        col = names[e.input] if names and 0 <= e.input < len(names) else f"x[{e.input}]"
+        lead = [col] if grad else [str(e.output), col if result.kind != "hvp" else str(e.input)]
         rows.append(lead + [num.full(e.user), num.DASH if e.ad is None else num.full(e.ad), fd,
                             num.short(e.allowed)])
     return headers, rows
 
 
-def rule_rows(report) -> tuple:
-    """(headers, rows of str): one row per sub-check of a RuleReport."""
+def rule_rows(report, failed_only: bool = False) -> tuple:
+    """(headers, rows of str): one row per sub-check of a RuleReport (only those that failed)."""
     mark = {True: "ok", False: "FAIL", None: "n/a"}
     rows = [[c.name, mark[c.passed], num.short(c.max_error), num.short(c.allowed), c.message]
-            for c in report.checks]
+            for c in report.checks if c.passed is False or not failed_only]
     return ["sub-check", "result", "error", "allowed", "message"], rows
 
 

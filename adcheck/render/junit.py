@@ -32,9 +32,7 @@ def _body(record) -> str:
     from adcheck.render.check import result_text
 
     result = record.result
-    lines = [record.verdict]
-    if result is not None:
-        lines.append(result_text(result))
+    lines = [record.verdict] if result is None else [result_text(result)]
     if record.point is not None:
         lines.append(f"point: {record.point}; seed {record.seed}")
     if record.traceback:

@@ -95,10 +95,20 @@ def test_third_derivative_by_nesting():
     assert float(d3) == pytest.approx(-np.cos(0.7), rel=1e-14)
 
 
-def test_unsupported_conversions_are_loud():
-    for bad in (lambda x: float(x[0]), lambda x: np.asarray(x) * 2, lambda x: x.astype(int)):
-        with pytest.raises(UnsupportedOpError):
-            adcheck.grad(lambda z: np.sum(bad(z)), np.ones(2))
+def test_coercions_in_user_code_keep_the_derivative():
+    # this test module is user code: the stand-ins for np.asarray, float() apply
+    f = lambda z: np.sum(np.asarray(z, dtype=float) ** 2) + float(z[0])  # noqa: E731
+    for method in ("forward", "reverse"):
+        np.testing.assert_allclose(adcheck.grad(f, np.array([1.0, 2.0]), method=method), [3.0, 4.0])
+
+
+def test_conversions_that_drop_the_derivative_are_loud():
+    from adcheck.errors import MethodError
+
+    for bad in (lambda x: x.astype(int), lambda x: np.fromiter(iter(x), dtype=float, count=x.size)):
+        for method in ("forward", "reverse"):
+            with pytest.raises((UnsupportedOpError, MethodError)):
+                adcheck.grad(lambda z: np.sum(bad(z)), np.ones(2), method=method)
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])
