@@ -137,7 +137,8 @@ def _is_basic(idx):
 
 
 def _untake_impl(g, idx, shape):
-    z = np.zeros(shape, dtype=np.result_type(g, np.float64))
+    g = np.asarray(g)
+    z = np.zeros(shape, dtype=object if g.dtype == object else np.result_type(g, np.float64))
     if _is_basic(idx):
         z[idx] = g
     else:
@@ -164,8 +165,7 @@ untake = _defstruct(
     "untake", _untake_impl,
     lambda ts, y, g, idx, shape: untake(ts[0], (slice(None),) + idx, np.shape(ts[0])[:1] + tuple(shape)),
     (lambda gy, y, g, idx, shape: gy[idx],),
-    "zeros(shape) with g scatter-added at idx: the adjoint of indexing;  linear.",
-    object_ok=False)
+    "zeros(shape) with g scatter-added at idx: the adjoint of indexing;  linear.")
 
 # ----- joins ------------------------------------------------------------------
 

@@ -1,0 +1,180 @@
+"""The workloads: build every installed tool's cases for one instance, time them together, keep the rows."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+import bench_gradcheck as gc_
+import bench_problems as bp
+from bench_timing import Settings, Stats, measure, wall_times
+
+FD_MAX_N = 100  # finite-difference gradients (O(n) evaluations of f) only at the smallest size
+
+
+@dataclass
+class Row:
+    tool: str
+    op: str
+    stats: Stats
+    base: Optional[Stats]          # the denominator: f (or grad, for HVPs) in the same framework
+    agree: Optional[float] = None  # max |this − adcheck| / max |adcheck|
+
+    @property
+    def ratio(self):
+        if self.base is None or not (self.stats.ok and self.base.ok):
+            return float("nan")
+        return self.stats.median / self.base.median
+
+
+@dataclass
+class Instance:
+    family: str                    # grad | jvp | hvp | jacobian
+    function: str
+    n: int
+    shapes: str
+    base_op: str
+    rows: list = field(default_factory=list)
+    m: int = 1
+
+    @property
+    def label(self):
+        return f"n={self.n:,}, m={self.m:,}" if self.family == "jacobian" else f"{self.function}, n={self.n:,}"
+
+    def row(self, tool, op):
+        return next((r for r in self.rows if r.tool == tool and r.op == op), None)
+
+
+def _max_rel(a, ref):
+    a, ref = np.asarray(a, dtype=np.float64).reshape(-1), np.asarray(ref, dtype=np.float64).reshape(-1)
+    if a.shape != ref.shape:
+        return float("inf")
+    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+    return float(np.max(np.abs(a - ref))) / (scale if scale > 0 else 1.0)
+
+
+def _reference_op(op):
+    if op.startswith("hvp"):
+        return "hvp fwd-over-rev"
+    if op.startswith("jac"):
+        return "jac rev"
+    return op
+
+
+def run_instance(family, problem, tools, settings, log):
+    """Time all tools on one problem; return an Instance."""
+    method = {"grad": "grad_cases", "jvp": "jvp_cases", "hvp": "hvp_cases", "jacobian": "jacobian_cases"}[family]
+    base_op = "grad" if family == "hvp" else "f"
+    providers = dict(tools.ad)
+    if family == "grad" and problem.n <= FD_MAX_N:
+        providers.update(tools.fd)
+    cases, convert = {}, {}
+    build_errors = {}
+    for name, mod in providers.items():
+        builder = getattr(mod, method, None)
+        if builder is None:
+            continue
+        try:
+            for op, fn in builder(problem).items():
+                cases[(name, op)] = fn
+                convert[(name, op)] = mod.to_numpy
+        except Exception as exc:  # a peer that cannot express the workload is a result
+            build_errors[name] = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
+    outputs = {}
+    for key, fn in cases.items():
+        if key[1] == base_op:
+            continue
+        try:
+            outputs[key] = convert[key](fn())
+        except Exception:  # measured below, where the error is recorded
+            pass
+    log(f"  {family:8s} {problem.name:10s} n={problem.n:<9,} m={problem.m:<5,} {len(cases)} cases")
+    stats = measure({f"{t}|{op}": fn for (t, op), fn in cases.items()}, settings)
+    inst = Instance(family, problem.name, problem.n, problem.shapes, base_op, m=problem.m)
+    for (tool, op) in cases:
+        if op == base_op:
+            continue
+        ref = outputs.get(("adcheck", _reference_op(op)))
+        out = outputs.get((tool, op))
+        agree = _max_rel(out, ref) if out is not None and ref is not None else None
+        base = stats.get(f"{tool}|{base_op}")
+        inst.rows.append(Row(tool, op, stats[f"{tool}|{op}"], base, agree))
+    for tool, why in build_errors.items():
+        inst.rows.append(Row(tool, "—", Stats(error=why), None))
+    del outputs
+    return inst
+
+
+# ----- the gradient checkers -----------------------------------------------------
+
+@dataclass
+class CheckRow:
+    checker: str
+    n: int
+    stats: Stats
+    evals: Optional[float]
+    correct: Optional[gc_.Verdict]
+    wrong: Optional[gc_.Verdict]
+    skipped: str = ""
+
+
+def run_checks(sizes, tools, settings, quick, log):
+    """Every installed checker at every n: time on the correct gradient, verdicts on both gradients."""
+    available = set(tools.ad) | set(tools.fd)
+    rows, notes = [], {}
+    for n in sizes:
+        x = np.random.default_rng(1).uniform(0.5, 1.5, n)
+        wrong = gc_.wrong_grad(n)
+        active, cases, last, evals = [], {}, {}, {}
+        for ch in gc_.checkers(quick):
+            if ch.tool not in available:
+                continue
+            if ch.max_n is not None and n > ch.max_n:
+                rows.append(CheckRow(ch.name, n, Stats(), None, None, None, skipped="not run: " + ch.note))
+                continue
+            active.append(ch)
+            counter = gc_.Counter(gc_.rosen)
+
+            def thunk(ch=ch, counter=counter):
+                before = counter.calls
+                last[ch.name] = ch.run(counter, gc_.rosen_grad, x)
+                evals[ch.name] = counter.calls - before
+
+            cases[ch.name] = thunk
+        log(f"  check    rosenbrock n={n:<9,} {len(cases)} checkers")
+        stats = measure(cases, settings)
+        for ch in active:
+            st = stats[ch.name]
+            wv = gc_.verdict_of(ch, gc_.rosen, wrong, x) if st.error is None else None
+            rows.append(CheckRow(ch.name, n, st, evals.get(ch.name), last.get(ch.name), wv))
+        g = gc_.rosen_grad(x)
+        i = n // 2
+        notes[n] = (f"wrong entry x[{i:,}]: |g_i| = {abs(g[i]):.3g}, "
+                    f"|g_i|/max|g| = {abs(g[i]) / np.max(np.abs(g)):.2g}, |g_i|/‖g‖₂ = {abs(g[i]) / np.linalg.norm(g):.2g}")
+    return rows, notes
+
+
+# ----- whole processes -----------------------------------------------------------
+
+def cli_commands():
+    exe_dir = os.path.dirname(sys.executable)
+    script = os.path.join(exe_dir, "adcheck")
+    adcheck = [script] if os.path.exists(script) else ([shutil.which("adcheck")] if shutil.which("adcheck")
+                                                        else [sys.executable, "-m", "adcheck"])
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        'python -c "import numpy, sympy, typer, rich"': [sys.executable, "-c", "import numpy, sympy, typer, rich"],
+        "adcheck --help": adcheck + ["--help"],
+        'adcheck grad "x**2*sin(x)" --at 1.5': adcheck + ["grad", "x**2*sin(x)", "--at", "1.5"],
+    }, " ".join(adcheck)
+
+
+def run_cli(runs, log):
+    commands, how = cli_commands()
+    log(f"  cli      {len(commands)} commands × {runs} runs")
+    return wall_times(commands, runs), how
