@@ -164,6 +164,8 @@ def analyse(target: Target, methods: Optional[Iterable[str]] = None, *, steps: b
     value = _checked_value(target)
 
     estimates, failures = {}, {}
+    stand_ins = _stand_ins()
+    stand_ins.reset()
     with np.errstate(all="ignore"):
         for name in names:
             try:
@@ -172,6 +174,9 @@ def analyse(target: Target, methods: Optional[Iterable[str]] = None, *, steps: b
                 failures[name] = exc
     ref_name, ref = _reference(estimates)
     notes = []
+    if stand_ins.used():
+        notes.append("f leaves NumPy's dispatch (" + ", ".join(stand_ins.used()) + "); adcheck traced "
+                     "it through its stand-ins for these calls")
     derivative_text = digits = None
     if "symbolic" in estimates:
         det = estimates["symbolic"].detail
@@ -233,6 +238,13 @@ def _checked_value(target: Target):
 
 def _point_text(target: Target) -> str:
     return ", ".join(f"{k}={v:g}" for k, v in target.point_dict().items())
+
+
+def _stand_ins():
+    """frontends.coerce (which records the coercing calls a traced f made)."""
+    from adcheck.frontends import coerce
+
+    return coerce
 
 
 def _reference(estimates):

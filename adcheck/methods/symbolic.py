@@ -55,6 +55,17 @@ def _val(a):
     return a.primal if type(a) is SymArray else a
 
 
+def _unwrap_entry(e):
+    return e.item() if isinstance(e, np.ndarray) and e.ndim == 0 else e
+
+
+def _clean(exprs):
+    """Object arrays whose entries are 0-d arrays (NumPy stores them as objects) unwrapped."""
+    if exprs.size and any(isinstance(e, np.ndarray) for e in exprs.reshape(-1)):
+        exprs = np.vectorize(_unwrap_entry, otypes=[object])(exprs)
+    return exprs
+
+
 class SymArray(Tracer):
     """Entries as sympy expressions, plus their float64 values at the point."""
 
@@ -80,7 +91,7 @@ class SymArray(Tracer):
             exprs = prim.impl(*[_obj(a) for a in args], **params)
         else:
             raise UnsupportedOpError(prim.name, "symbolic", "no sympy twin")
-        return SymArray(np.asarray(exprs, dtype=object), value, self._level)
+        return SymArray(_clean(np.asarray(exprs, dtype=object)), value, self._level)
 
 
 def lift(target: Target) -> SympyForm:
