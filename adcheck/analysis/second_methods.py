@@ -83,7 +83,7 @@ def _symbolic(target: Target, v: Optional[np.ndarray]) -> Estimate:
     expr = form.exprs[0]
     expr = expr if isinstance(expr, sympy.Basic) else sym.to_sympy_number(expr)
     syms, names, n = form.symbols, target.variables, target.n
-    subs = {s: sympy.Float(float(x), sym.DIGITS + 10) for s, x in zip(syms, target.x0.reshape(-1))}
+    subs = {s: sympy.Float(float(x), sym.DIGITS + 20) for s, x in zip(syms, target.x0.reshape(-1))}
     first = [sympy.diff(expr, s) for s in syms]
     if v is not None:
         along = sum((sym.to_sympy_number(vj) * d for vj, d in zip(v, first) if vj != 0),

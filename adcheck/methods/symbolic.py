@@ -118,7 +118,9 @@ def _evaluate(expr, subs, what):
     import sympy
 
     try:
-        val = expr.evalf(DIGITS, subs=subs)
+        # substituting 70-digit values and evaluating is ~100x faster than evalf(subs=...) on
+        # large trees; 20 guard digits cover any cancellation a float64 reference could notice
+        val = expr.xreplace(subs).evalf(DIGITS)
     except (ZeroDivisionError, ValueError, OverflowError) as exc:
         raise DomainError(f"{what} is not defined at the point ({type(exc).__name__} in exact evaluation)") from None
     if val.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan) or not val.is_number:
@@ -146,7 +148,7 @@ def jacobian(target: Target) -> Estimate:
 
     t0 = time.perf_counter()
     form = exact_form(target)
-    subs = {s: sympy.Float(float(x), DIGITS + 10) for s, x in zip(form.symbols, target.x0.reshape(-1))}
+    subs = {s: sympy.Float(float(x), DIGITS + 20) for s, x in zip(form.symbols, target.x0.reshape(-1))}
     m, n = len(form.exprs), len(form.symbols)
     jac = np.empty((m, n))
     texts, digits = [], []
