@@ -1,8 +1,8 @@
 """Gradient checkers side by side: cost of one check vs n, and which ones catch a wrong entry.
 
 Every tool checks the same NumPy Rosenbrock f and the same hand-written NumPy
-gradient, once correct and once with ONE entry (index n/2) off by a relative
-1e-3.  torch.autograd.gradcheck gets them through a torch.autograd.Function
+gradient: correct, then with ONE entry off by a relative 1e-3 (and by 1e-2).
+The wrong entry is a typical one: the entry of median |g_i|.  torch.autograd.gradcheck gets them through a torch.autograd.Function
 whose backward calls the NumPy gradient; jax.test_util.check_grads through a
 jax.custom_vjp whose forward and backward are jax.pure_callback calls.
 
@@ -21,7 +21,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-WRONG_REL = 1e-3
+WRONG_REL = (1e-3, 1e-2)
 RULES = {
     "scipy": "err / ‖grad‖₂ ≤ 1e-5, err being check_grad's return value (rule ours: scipy gives no verdict)",
     "numdifftools": "np.allclose(grad, estimate) with numpy's defaults rtol=1e-5, atol=1e-8 "
@@ -42,12 +42,18 @@ def rosen_grad(x):
     return g
 
 
-def wrong_grad(n):
-    i = n // 2
+def wrong_index(x):
+    """The entry of median magnitude: neither the easiest nor the hardest one to notice."""
+    g = np.abs(rosen_grad(x))
+    return int(np.argsort(g, kind="stable")[x.size // 2])
+
+
+def wrong_grad(i, rel):
+    """The correct gradient with entry i multiplied by (1 + rel)."""
 
     def g(x):
         out = rosen_grad(x)
-        out[i] *= 1.0 + WRONG_REL
+        out[i] *= 1.0 + rel
         return out
 
     return g

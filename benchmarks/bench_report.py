@@ -98,7 +98,7 @@ def headline_op_ratio(instances, tools):
     for title, family, op, sub in groups(instances):
         base = "f" if family != "hvp" else "grad"
         cells = [summary([(i.row(tl, op).ratio if i.row(tl, op) else None) for i in sub]) for tl in tools]
-        rows.append([f"{title}: {OP_NAMES[op]} ÷ {base}"] + cells)
+        rows.append([title.replace(OP_NAMES[op], f"{OP_NAMES[op]} ÷ {base}", 1)] + cells)
     return table(["workload"] + tools, rows)
 
 
@@ -186,8 +186,9 @@ def check_tables(rows, sizes):
             else:
                 evals = f" ({rw.evals:,.0f} f)" if rw.evals is not None else ""
                 c.append(t(rw.stats.median) + evals)
-            v.append(f"{_verdict_cell(rw.correct, False)} / {_verdict_cell(rw.wrong, True)}")
-            d.append(" / ".join(x.detail or (x.error or "") for x in (rw.correct, rw.wrong) if x is not None))
+            v.append(" / ".join([_verdict_cell(rw.correct, False)] + [_verdict_cell(w, True) for w in rw.wrong]))
+            texts = [x.detail or x.error or "" for x in (rw.correct,) + tuple(rw.wrong) if x is not None]
+            d.append(" / ".join(texts) if any(texts) else "")
         cost.append(c)
         verdict.append(v)
         detail.append(d)

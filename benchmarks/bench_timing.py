@@ -2,9 +2,10 @@
 
 Protocol (per workload instance)
     1. warm-up: each case runs once (JIT compilation, caches); that time is
-       kept as ``first``;
-    2. calibration: each case gets ``loops`` calls per sample so one sample
-       lasts at least ``min_sample`` seconds;
+       kept as ``first``; a case whose first call alone exceeds ``case_budget``
+       keeps that call as its only sample;
+    2. calibration on warm calls: each case gets ``loops`` calls per sample so
+       one sample lasts at least ``min_sample`` seconds;
     3. rounds: round r runs every case once (one sample each), starting at
        case r mod k, so slow drift and machine noise fall on all cases alike;
        a case whose single call is slow gets fewer rounds, so that it costs at
@@ -82,7 +83,18 @@ def measure(cases: dict[str, Callable[[], object]], settings: Settings) -> dict[
         st = stats[name]
         try:
             st.first = _call_time(fn, 1)
-            once = _call_time(fn, 1) if st.first < settings.min_sample else st.first
+            if st.first >= settings.case_budget:
+                # one call costs the whole budget: the warm-up is the only sample
+                st.samples.append(st.first)
+                st.loops, wanted[name] = 1, 1
+                continue
+            # warm calls (the first may have compiled or filled caches); the least of three, so one
+            # preemption by another process does not shrink the loop count
+            once = _call_time(fn, 1)
+            if once < settings.case_budget / 20:
+                once = min(once, _call_time(fn, 1), _call_time(fn, 1))
+            if once < settings.min_sample / 10:
+                once = _call_time(fn, 10)
         except Exception as exc:  # a peer failing on a workload is a result, not a crash
             st.error = _error_text(exc)
             continue

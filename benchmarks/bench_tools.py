@@ -14,6 +14,7 @@ class Toolset:
     fd: dict = field(default_factory=dict)        # name -> class with grad_cases
     versions: dict = field(default_factory=dict)  # name -> version text
     skipped: dict = field(default_factory=dict)   # name -> why
+    threads: dict = field(default_factory=dict)   # name -> what limit_threads reported
 
 
 def _try(name, loader):
@@ -25,8 +26,8 @@ def _try(name, loader):
         return None, f"failed to load: {type(exc).__name__}: {exc}"
 
 
-def load(only=None) -> Toolset:
-    """Load the tools (all, or the names in ``only``)."""
+def load(only=None, single_thread=False) -> Toolset:
+    """Load the tools (all, or the names in ``only``); with single_thread, pin those that need it to one thread."""
     ts = Toolset()
     for name in AD_TOOLS:
         if only and name not in only and name != "adcheck":
@@ -38,6 +39,8 @@ def load(only=None) -> Toolset:
             ts.skipped[name] = why
         else:
             ts.ad[name], ts.versions[name] = mod, version
+            if single_thread and hasattr(mod, "limit_threads"):
+                ts.threads[name] = mod.limit_threads()
     import tool_fd
 
     for cls in (tool_fd.Scipy, tool_fd.Numdifftools):

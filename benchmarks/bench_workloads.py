@@ -11,8 +11,7 @@ from typing import Optional
 import numpy as np
 
 import bench_gradcheck as gc_
-import bench_problems as bp
-from bench_timing import Settings, Stats, measure, wall_times
+from bench_timing import Stats, measure, wall_times
 
 FD_MAX_N = 100  # finite-difference gradients (O(n) evaluations of f) only at the smallest size
 
@@ -119,7 +118,7 @@ class CheckRow:
     stats: Stats
     evals: Optional[float]
     correct: Optional[gc_.Verdict]
-    wrong: Optional[gc_.Verdict]
+    wrong: tuple                   # one Verdict per gc_.WRONG_REL
     skipped: str = ""
 
 
@@ -129,13 +128,14 @@ def run_checks(sizes, tools, settings, quick, log):
     rows, notes = [], {}
     for n in sizes:
         x = np.random.default_rng(1).uniform(0.5, 1.5, n)
-        wrong = gc_.wrong_grad(n)
+        i = gc_.wrong_index(x)
+        wrongs = [gc_.wrong_grad(i, rel) for rel in gc_.WRONG_REL]
         active, cases, last, evals = [], {}, {}, {}
         for ch in gc_.checkers(quick):
             if ch.tool not in available:
                 continue
             if ch.max_n is not None and n > ch.max_n:
-                rows.append(CheckRow(ch.name, n, Stats(), None, None, None, skipped="not run: " + ch.note))
+                rows.append(CheckRow(ch.name, n, Stats(), None, None, (), skipped="not run: " + ch.note))
                 continue
             active.append(ch)
             counter = gc_.Counter(gc_.rosen)
@@ -150,11 +150,10 @@ def run_checks(sizes, tools, settings, quick, log):
         stats = measure(cases, settings)
         for ch in active:
             st = stats[ch.name]
-            wv = gc_.verdict_of(ch, gc_.rosen, wrong, x) if st.error is None else None
+            wv = tuple(gc_.verdict_of(ch, gc_.rosen, w, x) for w in wrongs) if st.error is None else ()
             rows.append(CheckRow(ch.name, n, st, evals.get(ch.name), last.get(ch.name), wv))
         g = gc_.rosen_grad(x)
-        i = n // 2
-        notes[n] = (f"wrong entry x[{i:,}]: |g_i| = {abs(g[i]):.3g}, "
+        notes[n] = (f"wrong entry i = {i:,} (median |g_i|): |g_i| = {abs(g[i]):.3g}, "
                     f"|g_i|/max|g| = {abs(g[i]) / np.max(np.abs(g)):.2g}, |g_i|/‖g‖₂ = {abs(g[i]) / np.linalg.norm(g):.2g}")
     return rows, notes
 

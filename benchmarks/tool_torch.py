@@ -26,6 +26,17 @@ def load():
     return torch.__version__
 
 
+def limit_threads():
+    import torch
+
+    torch.set_num_threads(1)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # only settable before torch starts inter-op work
+        pass
+    return f"torch threads: {torch.get_num_threads()} intra-op, {torch.get_num_interop_threads()} inter-op"
+
+
 class TorchNS:
     @staticmethod
     def sum(a):
