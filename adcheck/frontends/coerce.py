@@ -126,6 +126,52 @@ NUMPY_STAND_INS[np.float64] = _scalar_type("np.float64()", np.float64, np.float6
 NUMPY_STAND_INS[np.float32] = _scalar_type("np.float32()", np.float32, np.float32)
 
 
+# np.sum([a, b]) or np.linalg.norm([dx, dy]) with traced a, b: NumPy's dispatch looks at
+# the list, not inside it, so NumPy itself converts the list and the derivative is lost.
+# While tracing, a list argument holding traced values is stacked into one traced array
+# first (these functions take array-likes, so that is what NumPy would have built).
+_LIST_TAKERS = ("sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var", "median",
+                "average", "cumsum", "cumprod", "ptp", "nansum", "nanmean", "nanmax", "nanmin",
+                "sort", "diff", "dot", "vdot", "inner", "outer", "cross", "polyval", "interp",
+                "trapezoid", "clip", "where", "ravel", "reshape", "transpose")
+_LINALG_LIST_TAKERS = ("norm", "det", "slogdet", "inv", "solve")
+
+
+def _traced_list(a) -> bool:
+    return isinstance(a, (list, tuple)) and _traced(a)
+
+
+def _list_taker(label, original):
+    def stand_in(*args, **kwargs):
+        if is_tracing() and (any(map(_traced_list, args)) or any(map(_traced_list, kwargs.values()))):
+            _used.add(label)
+            args = [unplain(a) if _traced_list(a) else a for a in args]
+            kwargs = {k: unplain(v) if _traced_list(v) else v for k, v in kwargs.items()}
+        return original(*args, **kwargs)
+
+    stand_in.__name__ = original.__name__
+    stand_in.__wrapped__ = original
+    return stand_in
+
+
+NUMPY_STAND_INS.update({getattr(np, n): _list_taker(f"np.{n}([...])", getattr(np, n))
+                        for n in _LIST_TAKERS if hasattr(np, n)})
+LINALG_STAND_INS = {getattr(np.linalg, n): _list_taker(f"np.linalg.{n}([...])", getattr(np.linalg, n))
+                    for n in _LINALG_LIST_TAKERS}
+
+
+class LinalgStandIn(types.ModuleType):
+    """``numpy.linalg`` as the user's module sees it while traced."""
+
+    def __init__(self):
+        super().__init__("numpy.linalg")
+        for orig, stand in LINALG_STAND_INS.items():
+            setattr(self, orig.__name__, stand)
+
+    def __getattr__(self, name):
+        return getattr(np.linalg, name)
+
+
 class NumpyStandIn(types.ModuleType):
     """``numpy`` as the user's module sees it while traced: stand-ins first, else numpy."""
 
@@ -134,6 +180,7 @@ class NumpyStandIn(types.ModuleType):
         for orig, stand in NUMPY_STAND_INS.items():
             setattr(self, orig.__name__, stand)
         self.double = self.float64
+        self.linalg = _LINALG
 
     def __getattr__(self, name):
         return getattr(np, name)
@@ -185,6 +232,7 @@ class MathStandIn(types.ModuleType):
 
 
 
+_LINALG = LinalgStandIn()
 _NUMPY, _MATH = NumpyStandIn(), MathStandIn()
 
 
@@ -193,8 +241,10 @@ def _stand_in_for(value):
         return _NUMPY
     if value is math:
         return _MATH
+    if value is np.linalg:
+        return _LINALG
     try:
-        return NUMPY_STAND_INS.get(value) or MATH_STAND_INS.get(value)
+        return NUMPY_STAND_INS.get(value) or MATH_STAND_INS.get(value) or LINALG_STAND_INS.get(value)
     except TypeError:  # unhashable
         return None
 

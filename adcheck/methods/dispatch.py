@@ -85,6 +85,8 @@ def handle_ufunc(ufunc, method, inputs, kwargs):
             return fn(inputs[0], axis=axis, keepdims=kwargs.get("keepdims", False))
         if method == "accumulate" and name == "add":
             return np.cumsum(inputs[0], axis=kwargs.get("axis", 0))
+        if method in ("reduce", "accumulate") and ufunc.nin == 2 and name not in _PIECEWISE_CONSTANT:
+            return C.ufunc_fold(ufunc, method, *inputs, **kwargs)  # in sequence, as NumPy does
         raise UnsupportedOpError(f"np.{name}.{method}")
     if name in _PIECEWISE_CONSTANT:
         piecewise_log.append(name)
@@ -221,20 +223,20 @@ class Tracer:
     mT = property(lambda self: np.swapaxes(self, -1, -2))
     real = property(lambda self: self)
 
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False):
-        return np.sum(self, axis=axis, keepdims=keepdims)
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):  # kw: initial, where
+        return np.sum(self, axis=axis, out=out, keepdims=keepdims, **kw)
 
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False):
-        return np.mean(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        return np.mean(self, axis=axis, out=out, keepdims=keepdims, **kw)
 
-    def max(self, axis=None, out=None, keepdims=False):
-        return np.max(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, out=None, keepdims=False, **kw):
+        return np.max(self, axis=axis, out=out, keepdims=keepdims, **kw)
 
-    def min(self, axis=None, out=None, keepdims=False):
-        return np.min(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, out=None, keepdims=False, **kw):
+        return np.min(self, axis=axis, out=out, keepdims=keepdims, **kw)
 
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False):
-        return np.prod(self, axis=axis, keepdims=keepdims)
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
+        return np.prod(self, axis=axis, out=out, keepdims=keepdims, **kw)
 
     def cumsum(self, axis=None):
         return np.cumsum(self, axis=axis)
@@ -242,11 +244,11 @@ class Tracer:
     def cumprod(self, axis=None):
         return np.cumprod(self, axis=axis)
 
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+        return np.var(self, axis=axis, out=out, ddof=ddof, keepdims=keepdims, **kw)
 
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
+        return np.std(self, axis=axis, out=out, ddof=ddof, keepdims=keepdims, **kw)
 
     def argmax(self, axis=None, out=None, keepdims=False):
         return np.argmax(self, axis=axis, keepdims=keepdims)
@@ -296,7 +298,7 @@ class Tracer:
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return np.reshape(self, shape)
+        return np.reshape(self, shape, order=order)
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
@@ -307,7 +309,7 @@ class Tracer:
         return np.swapaxes(self, a, b)
 
     def ravel(self, order="C"):
-        return np.ravel(self)
+        return np.ravel(self, order=order)
 
     flatten = ravel
 

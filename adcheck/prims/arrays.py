@@ -197,12 +197,15 @@ def _matmul_jvp(ts, y, a, b):
     ta, tb = ts
     out = None
     if ta is not None:
-        if np.ndim(a) >= 2 and np.ndim(b) > np.ndim(a):
-            ta = align_tangent(ta, np.ndim(a), np.ndim(b))
-        out = ta @ b
+        if np.ndim(a) == 1 and np.ndim(b) > 2:  # a row vector against stacked matrices
+            out = (align_tangent(ta[..., None, :], 2, np.ndim(b)) @ b)[..., 0, :]
+        else:
+            if np.ndim(a) >= 2 and np.ndim(b) > np.ndim(a):
+                ta = align_tangent(ta, np.ndim(a), np.ndim(b))
+            out = ta @ b
     if tb is not None:
         if np.ndim(b) == 1:
-            term = (a @ tb[..., None])[..., 0]
+            term = (a @ align_tangent(tb[..., None], 2, max(np.ndim(a), 2)))[..., 0]
         else:
             if np.ndim(a) > np.ndim(b):
                 tb = align_tangent(tb, np.ndim(b), np.ndim(a))

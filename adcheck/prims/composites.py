@@ -3,7 +3,10 @@
 ``FUNCTIONS`` maps each NumPy function a tracer may meet through
 ``__array_function__`` to a handler that normalises its parameters (axes to
 non-negative tuples, shapes to full tuples) and calls primitives.  Everything
-here differentiates because the primitives do.
+here differentiates because the primitives do.  This module holds the shape,
+indexing, join, product, selection and linear-algebra handlers and the
+helpers the others use; reductions.py, einsum.py, rearrange.py and
+numeric.py and assemble.py add theirs to the same table (imported at the end).
 """
 
 from __future__ import annotations
@@ -66,72 +69,6 @@ def _no_out(name, out):
         raise UnsupportedOpError(f"np.{name}(..., out=...)", detail="in-place output into a traced array")
 
 
-# ----- reductions -------------------------------------------------------------
-
-def sum_(a, axis=None, dtype=None, out=None, keepdims=False, **_):
-    _no_out("sum", out)
-    a = asarray(a)
-    return bind(_p("sum"), a, axis=norm_axis(axis, _ndim(a)), keepdims=bool(keepdims))
-
-
-def mean(a, axis=None, dtype=None, out=None, keepdims=False, **_):
-    _no_out("mean", out)
-    a = asarray(a)
-    ax = norm_axis(axis, _ndim(a))
-    count = int(np.prod([_shape(a)[i] for i in (ax if ax is not None else range(_ndim(a)))]))
-    return sum_(a, ax, keepdims=keepdims) / count
-
-
-def _extreme(name):
-    def handler(a, axis=None, out=None, keepdims=False, **_):
-        _no_out(name, out)
-        a = asarray(a)
-        return bind(_p(name), a, axis=norm_axis(axis, _ndim(a)), keepdims=bool(keepdims))
-    return handler
-
-
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **_):
-    _no_out("var", out)
-    a = asarray(a)
-    ax = norm_axis(axis, _ndim(a))
-    d = a - mean(a, ax, keepdims=True)
-    count = int(np.prod([_shape(a)[i] for i in (ax if ax is not None else range(_ndim(a)))]))
-    return sum_(d * d, ax, keepdims=keepdims) / (count - ddof)
-
-
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **_):
-    return np.sqrt(var(a, axis, ddof=ddof, keepdims=keepdims))
-
-
-def prod(a, axis=None, dtype=None, out=None, keepdims=False, **_):
-    """Product by repeated multiplication along the axis (exact derivative, also at zeros)."""
-    _no_out("prod", out)
-    a = asarray(a)
-    if axis is None:
-        a, ax = reshape(a, (-1,)), 0
-    else:
-        (ax,) = norm_axis(axis, _ndim(a))
-    n = _shape(a)[ax]
-    result = None
-    for i in range(n):
-        piece = getitem(a, (slice(None),) * ax + (i,))
-        result = piece if result is None else result * piece
-    if result is None:
-        result = np.ones(_shape(a)[:ax] + _shape(a)[ax + 1:])
-    if keepdims:
-        result = expand_dims(result, ax if axis is not None else tuple(range(_ndim(a))))
-    return result
-
-
-def cumsum(a, axis=None, dtype=None, out=None):
-    _no_out("cumsum", out)
-    a = asarray(a)
-    if axis is None:
-        a, axis = reshape(a, (-1,)), 0
-    (ax,) = norm_axis(axis, _ndim(a))
-    return bind(_p("cumsum"), a, axis=ax)
-
-
 # ----- shape ------------------------------------------------------------------
 
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
@@ -139,13 +76,15 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     shape = newshape if shape is None else shape
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     full = np.empty(_shape(a), dtype=np.bool_).reshape(shape).shape  # resolves -1, validates
-    if order not in ("C", None):
+    if order == "F":  # column-major: reverse the axes on both sides of a C-order reshape
+        return transpose(bind(_p("reshape"), transpose(a), shape=full[::-1]))
+    if order not in ("C", "A", None):
         raise UnsupportedOpError(f"np.reshape(order={order!r})")
     return bind(_p("reshape"), a, shape=full)
 
 
 def ravel(a, order="C"):
-    return reshape(a, (-1,))
+    return reshape(a, (-1,), order="F" if order == "F" else "C")
 
 
 def squeeze(a, axis=None):
@@ -306,6 +245,19 @@ def flip(m, axis=None):
 def diff(a, n=1, axis=-1, prepend=None, append=None):
     a = asarray(a)
     (ax,) = norm_axis(axis, _ndim(a))
+
+    def edge(v):  # NumPy broadcasts a scalar prepend/append to one slice along the axis
+        v = asarray(v)
+        if _ndim(v) == 0:
+            shp = list(_shape(a))
+            shp[ax] = 1
+            v = broadcast_to(_as_float(v), tuple(shp))
+        return v
+
+    pieces = ([edge(prepend)] if prepend is not None else []) + [a] + \
+        ([edge(append)] if append is not None else [])
+    if len(pieces) > 1:
+        a = concatenate(pieces, axis=ax)
     for _ in range(n):
         hi = (slice(None),) * ax + (slice(1, None),)
         lo = (slice(None),) * ax + (slice(None, -1),)
@@ -322,7 +274,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return sum_(diagonal(a, offset, axis1, axis2))
+    return reductions.sum_(diagonal(a, offset, axis1, axis2))
 
 
 def diag(v, k=0):
@@ -356,7 +308,7 @@ def outer(a, b, out=None):
 
 
 def vdot(a, b):
-    return sum_(ravel(a) * ravel(b))
+    return reductions.sum_(ravel(a) * ravel(b))
 
 
 # ----- selection --------------------------------------------------------------
@@ -380,51 +332,11 @@ def clip(a, a_min=None, a_max=None, out=None, **kw):
     return a
 
 
-# ----- linear algebra ---------------------------------------------------------
-
-def norm(x, ord=None, axis=None, keepdims=False):
-    x = asarray(x)
-    if axis is None and _ndim(x) == 2 and ord not in (None, "fro"):
-        raise UnsupportedOpError(f"np.linalg.norm(ord={ord!r}) of a matrix")
-    ax = norm_axis(axis, _ndim(x))
-    if ord in (None, 2, "fro") and (ord != 2 or ax is None or len(ax) == 1):
-        return bind(_p("vector_norm"), x, axis=ax, keepdims=bool(keepdims))
-    if ord == 1:
-        return sum_(np.abs(x), ax, keepdims=keepdims)
-    if ord == np.inf:
-        return np.max(np.abs(x), axis=ax, keepdims=keepdims)
-    if isinstance(ord, (int, float)) and ord > 0:
-        return sum_(np.abs(x) ** ord, ax, keepdims=keepdims) ** (1.0 / ord)
-    raise UnsupportedOpError(f"np.linalg.norm(ord={ord!r})")
-
-
-def _linalg(name):
-    return lambda *args: bind(_p(name), *args)
-
-
-_SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
-
-
-def slogdet(a):
-    """(sign, ln|det A|): the sign is piecewise constant (taken at the point), ln|det| traced."""
-    from adcheck.methods.dispatch import concrete
-    a = asarray(a)
-    return _SlogdetResult(np.linalg.slogdet(concrete(a))[0], bind(_p("slogdet"), a))
-
-
-def cholesky(a, /, *, upper=False):
-    L = bind(_p("cholesky"), asarray(a))
-    return swapaxes(L, -1, -2) if upper else L
-
-
 def copy(a, order="K", subok=False):
     return a
 
 
 FUNCTIONS = {
-    np.sum: sum_, np.mean: mean, np.var: var, np.std: std, np.prod: prod,
-    np.max: _extreme("amax"), np.amax: _extreme("amax"),
-    np.min: _extreme("amin"), np.amin: _extreme("amin"), np.cumsum: cumsum,
     np.reshape: reshape, np.ravel: ravel, np.squeeze: squeeze, np.expand_dims: expand_dims,
     np.atleast_1d: atleast_1d, np.atleast_2d: atleast_2d, np.transpose: transpose,
     np.swapaxes: swapaxes, np.moveaxis: moveaxis, np.broadcast_to: broadcast_to,
@@ -432,8 +344,6 @@ FUNCTIONS = {
     np.column_stack: column_stack, np.flip: flip, np.diff: diff, np.diagonal: diagonal,
     np.trace: trace, np.diag: diag, np.dot: dot, np.inner: inner, np.outer: outer,
     np.vdot: vdot, np.where: where, np.clip: clip, np.copy: copy,
-    np.linalg.norm: norm, np.linalg.inv: _linalg("inv"), np.linalg.solve: _linalg("solve"),
-    np.linalg.det: _linalg("det"), np.linalg.slogdet: slogdet, np.linalg.cholesky: cholesky,
 }
 
 # functions whose result does not depend differentiably on the traced values
@@ -445,13 +355,18 @@ CONCRETE_FUNCTIONS = {
 }
 
 
-# ----- the rest of the table: einsum, rearrangements, numerical functions ---------
-# (imported last: those modules build on the handlers above)
+# ----- the rest of the table -------------------------------------------------------
+# einsum.py is a primitive module (complete when imported): its handlers are merged here.
+# The other modules build on the helpers above and add their handlers to FUNCTIONS
+# themselves, at their end, so they load correctly whichever module is imported first.
 
-from adcheck.prims import einsum as _einsum, numeric as _numeric, rearrange as _rearrange  # noqa: E402
+from adcheck.prims import einsum as _einsum  # noqa: E402
 
 FUNCTIONS.update(_einsum.FUNCTIONS)
-FUNCTIONS.update(_rearrange.FUNCTIONS)
-FUNCTIONS.update(_numeric.FUNCTIONS)
-CONCRETE_FUNCTIONS -= set(_rearrange.FUNCTIONS)
-CONCRETE_FUNCTIONS |= {np.argpartition, np.digitize, np.triu_indices_from, np.tril_indices_from}
+
+from adcheck.prims import assemble, linalg_functions, numeric, rearrange, reductions  # noqa: E402,F401
+
+
+def ufunc_fold(ufunc, method, *args, **kwargs):
+    """``ufunc.reduce`` / ``ufunc.accumulate`` in sequence (see reductions.ufunc_fold)."""
+    return reductions.ufunc_fold(ufunc, method, *args, **kwargs)

@@ -266,6 +266,30 @@ elementwise("remainder", np.remainder, (ONE, lambda y, a, b: -np.floor(a / b)),
             analytic=False, domain=(POS, POS))
 
 
+def _heaviside_twin(a, h0):
+    """Heaviside as a sympy Piecewise (sympy's Heaviside cannot be differentiated in h₀)."""
+    import sympy
+
+    return sympy.Piecewise((0, a < 0), (h0, sympy.Eq(a, 0)), (1, True))
+
+
+elementwise("heaviside", np.heaviside, (None, None),
+            "heaviside(a, h₀): 0 for a < 0, h₀ at 0, 1 for a > 0;  derivative 0 away from the "
+            "jump at a = 0 (h₀ is a constant).",
+            sympy=lambda a, h0: _heaviside_twin(a, h0), analytic=False, domain=((0.1, 3.0), (0.1, 1.0)),
+            jvp=lambda tangents, ans, a, h0: None, vjp=(lambda g, ans, a, h0: None,) * 2)
+elementwise("copysign", np.copysign, (lambda y, a, b: np.sign(a) * np.copysign(1.0, b), None),
+            "copysign(a, b) = |a|·(±1 by the sign bit of b);  ∂/∂a = sign(a)·copysign(1, b), "
+            "∂/∂b = 0 (a jump where b changes sign).",
+            sympy=lambda a, b: _sym("Abs")(a) * _sym("sign")(b), analytic=False,
+            domain=((0.1, 3.0), (0.1, 3.0)), jvp=None,
+            vjp=(lambda g, y, a, b: g * (np.sign(a) * np.copysign(1.0, b)), lambda g, y, a, b: None))
+elementwise("float_power", np.float_power,
+            (lambda y, a, b: b * np.float_power(a, b - 1), lambda y, a, b: y * np.log(np.where(a == 0, 1.0, a))),
+            "a ** b in float64 (np.float_power);  the partials of power: ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a.",
+            sympy=lambda a, b: a ** b, domain=(POS, (-2.0, 2.0)))
+
+
 def _where_jvp(tangents, ans, cond, a, b):
     _, ta, tb = tangents
     za = 0.0 if ta is None else ta

@@ -1,4 +1,4 @@
-"""Linear-algebra primitives: inv, solve, det, slogdet, vector norm, cholesky.
+"""Linear-algebra primitives: inv, solve, det, slogdet, norm (2-norm), cholesky, eigh.
 
 Rules use only traced-safe NumPy, so they differentiate again.
 """
@@ -64,11 +64,11 @@ def _inv_T(a):
 
 
 register(Primitive(
-    name="slogdet", impl=lambda a: np.linalg.slogdet(a)[1], nargs=1, linear=False,
+    name="slogdet", impl=lambda a: np.linalg.slogdet(a)[1], nargs=1, linear=False, analytic=False,
     jvp=lambda ts, y, a: np.sum(_inv_T(a) * ts[0], axis=(-2, -1)),
     vjp=(lambda g, y, a: g[..., None, None] * _inv_T(a),),
     doc="l = ln|det A| (the logabsdet of np.linalg.slogdet; the sign is piecewise constant);  "
-        "dl = tr(A⁻¹ dA),  Ā = l̄·A⁻ᵀ.  Needs A invertible."))
+        "dl = tr(A⁻¹ dA),  Ā = l̄·A⁻ᵀ.  Needs A invertible.  (ln|·| is not complex-analytic.)"))
 
 
 def _safe(y):
@@ -102,7 +102,7 @@ def _norm_lift(x_exprs, value, values, axis, keepdims):
 
 
 _vn = register(Primitive(
-    name="vector_norm", nargs=1, linear=False, analytic=False,
+    name="norm", nargs=1, linear=False, analytic=False,
     impl=lambda x, axis, keepdims: np.linalg.norm(x, axis=axis, keepdims=keepdims),
     jvp=_norm_jvp, vjp=(_norm_vjp,),
     doc="y = ‖x‖₂ = √(Σ x²) over ``axis`` (NumPy's norm, ord None/2/'fro');  "
@@ -127,15 +127,78 @@ def _chol_jvp(ts, L, a):
     return L @ _phi(Linv @ dA @ _T(Linv))
 
 
+def _lower_adjoint(S):
+    """Ē = tril(S) + tril(Sᵀ, -1): the cotangent of the input E when only its lower triangle is
+    read (as the symmetric matrix tril(E) + tril(E, -1)ᵀ) and S is that matrix's cotangent."""
+    return np.tril(S) + np.tril(_T(S), -1)
+
+
 def _chol_vjp(g, L, a):
     Linv = np.linalg.inv(L)
-    S = _T(Linv) @ _phi(_T(L) @ g) @ Linv
-    return np.tril(S + _T(S)) - (np.tril(S) - np.tril(S, -1))
+    return _lower_adjoint(_T(Linv) @ _phi(_T(L) @ g) @ Linv)
 
 
 register(Primitive(
-    name="cholesky", impl=np.linalg.cholesky, nargs=1, linear=False,
+    name="cholesky", impl=np.linalg.cholesky, nargs=1, linear=False, analytic=False,
     jvp=_chol_jvp, vjp=(_chol_vjp,),
     doc="L = chol(A), A = L Lᵀ, reading only the lower triangle of A.  With Φ(M) the lower "
         "triangle of M with half its diagonal and dA = tril(Ȧ) + tril(Ȧ,-1)ᵀ:  "
-        "dL = L Φ(L⁻¹ dA L⁻ᵀ);  S = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹,  Ā = tril(S + Sᵀ) - diag(S)."))
+        "dL = L Φ(L⁻¹ dA L⁻ᵀ);  S = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹,  Ā = tril(S) + tril(Sᵀ, -1).  "
+        "(Hermitian on complex input, so not complex-analytic.)"))
+
+
+# ----- symmetric eigenproblem: A = V diag(λ) Vᵀ, from one triangle of A -------------------
+
+def _sym_from(e, uplo):
+    """The symmetric matrix NumPy's eigh sees when E is its input and ``uplo`` the triangle read."""
+    return _sym_from_lower(e) if uplo == "L" else np.triu(e) + _T(np.triu(e, 1))
+
+
+def _adjoint_from(S, uplo):
+    """The cotangent of E for the map E -> _sym_from(E, uplo), S the symmetric matrix's cotangent."""
+    return _lower_adjoint(S) if uplo == "L" else np.triu(S) + np.triu(_T(S), 1)
+
+
+def _gaps(w):
+    """F with F_ij = 1/(λ_j - λ_i) off the diagonal, 0 on it (needs distinct eigenvalues)."""
+    eye = np.eye(np.shape(w)[-1], dtype=bool)
+    d = w[..., None, :] - w[..., :, None]
+    return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, d))
+
+
+def _values_jvp(ts, w, a, driver, uplo):
+    V = eigh_vectors(a, uplo=uplo)
+    return np.sum(V * (_sym_from(ts[0], uplo) @ V), axis=-2)
+
+
+def _values_vjp(g, w, a, driver, uplo):
+    V = eigh_vectors(a, uplo=uplo)
+    return _adjoint_from((V * g[..., None, :]) @ _T(V), uplo)
+
+
+eigh_values = register(Primitive(
+    name="eigh_values", nargs=1, linear=False, analytic=False,
+    impl=lambda a, driver, uplo: (np.linalg.eigh(a, UPLO=uplo)[0] if driver == "eigh"
+                                  else np.linalg.eigvalsh(a, UPLO=uplo)),
+    jvp=_values_jvp, vjp=(_values_vjp,),
+    doc="λ, the ascending eigenvalues of symmetric A, one triangle read (np.linalg.eigh / eigvalsh);  "
+        "dλᵢ = vᵢᵀ dA vᵢ, dA the symmetric matrix built from that triangle of Ȧ;  "
+        "Ā = that triangle's share of S = V diag(λ̄) Vᵀ (S on the triangle, Sᵀ added off the diagonal)."))
+
+
+def _vectors_jvp(ts, V, a, uplo):
+    F = _gaps(eigh_values(a, driver="eigh", uplo=uplo))
+    return V @ (F * (_T(V) @ _sym_from(ts[0], uplo) @ V))
+
+
+def _vectors_vjp(g, V, a, uplo):
+    F = _gaps(eigh_values(a, driver="eigh", uplo=uplo))
+    return _adjoint_from(V @ (F * (_T(V) @ g)) @ _T(V), uplo)
+
+
+eigh_vectors = register(Primitive(
+    name="eigh_vectors", nargs=1, linear=False, analytic=False, impl=lambda a, uplo: np.linalg.eigh(a, UPLO=uplo)[1],
+    jvp=_vectors_jvp, vjp=(_vectors_vjp,),
+    doc="V, the orthonormal eigenvectors (columns) of symmetric A, one triangle read.  With "
+        "F_ij = 1/(λ_j - λ_i) (i ≠ j), 0 on the diagonal:  dV = V (F ∘ (Vᵀ dA V));  "
+        "S = V (F ∘ (Vᵀ V̄)) Vᵀ, Ā = that triangle's share of S.  Needs distinct eigenvalues."))

@@ -1,6 +1,7 @@
 """Numerical NumPy functions built from primitives (no rules here).
 
-Order statistics (median, quantile, percentile), polynomials (polyval),
+Order statistics (median, quantile, percentile, unique), polynomials (polyval),
+convolution and correlation,
 piecewise-linear interpolation (interp), cross products, weighted averages,
 sinc, finite-difference gradients, trapezoidal integrals and matrix powers.
 Each follows NumPy's own arithmetic, operation for operation, so values are
@@ -16,6 +17,7 @@ import numpy as np
 
 from adcheck.errors import UnsupportedOpError
 from adcheck.prims import composites as C
+from adcheck.prims import reductions as Rd
 from adcheck.prims import rearrange as R
 
 
@@ -49,7 +51,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     s, _ = _sorted_on_first_axis(a, axis)
     n = C._shape(s)[0]
     mid = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
-    result = C.mean(C.getitem(s, (np.array(mid),)), axis=0)
+    result = Rd.mean(C.getitem(s, (np.array(mid),)), axis=0)
     return _keep(result, a, axis, 0) if keepdims else result
 
 
@@ -138,7 +140,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     a = C.asarray(a)
     if weights is None:
-        avg = C.mean(a, axis, keepdims=keepdims)
+        avg = Rd.mean(a, axis, keepdims=keepdims)
         size = np.size(_concrete(avg))
         scl = np.full(C._shape(avg), np.size(_concrete(a)) / size)
     else:
@@ -150,8 +152,8 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
             fan[R._one_axis(axis, C._ndim(a))] = C._shape(w)[0]
             w = C.reshape(w, tuple(fan))
             w = C.broadcast_to(w, C._shape(a))
-        scl = C.sum_(w, axis, keepdims=keepdims)
-        avg = C.sum_(np.multiply(a, w), axis, keepdims=keepdims) / scl
+        scl = Rd.sum_(w, axis, keepdims=keepdims)
+        avg = Rd.sum_(np.multiply(a, w), axis, keepdims=keepdims) / scl
     return (avg, scl) if returned else avg
 
 
@@ -167,7 +169,8 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     f = C.asarray(f)
     nd = C._ndim(f)
     axes = tuple(range(nd)) if axis is None else C.norm_axis(axis, nd)
-    if edge_order != 1 or any(np.ndim(_concrete(v)) for v in varargs) or len(varargs) > 1 and len(varargs) != len(axes):
+    coordinates = any(np.ndim(_concrete(v)) for v in varargs)
+    if edge_order != 1 or coordinates or len(varargs) not in (0, 1, len(axes)):
         raise UnsupportedOpError("np.gradient with coordinate arrays or edge_order=2 (traced)")
     spacing = [float(_concrete(v)) for v in varargs] or [1.0]
     spacing = spacing * len(axes) if len(spacing) == 1 else spacing
@@ -197,7 +200,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
             d = C.reshape(d, tuple(fan))
     hi = C.getitem(y, (slice(None),) * ax + (slice(1, None),))
     lo = C.getitem(y, (slice(None),) * ax + (slice(None, -1),))
-    return C.sum_(d * (hi + lo) / 2.0, ax)
+    return Rd.sum_(d * (hi + lo) / 2.0, ax)
 
 
 def matrix_power(a, n):
@@ -224,9 +227,55 @@ def matrix_power(a, n):
     return result
 
 
+def _outer_sums(a, v):
+    """c[k] = Σ_{i+j=k} a[i]·v[j], the full discrete convolution, by scattering a ⊗ v."""
+    a, v = C.asarray(a), C.asarray(v)
+    n, m = C._shape(a)[0], C._shape(v)[0]
+    k = (np.arange(n)[:, None] + np.arange(m)[None, :]).reshape(-1)
+    prod = C.reshape(C.reshape(a, (n, 1)) * C.reshape(v, (1, m)), (-1,))
+    return C.getitem(prod, (np.argsort(k, kind="stable"),)), np.sort(k), n, m
+
+
+def convolve(a, v, mode="full"):
+    """np.convolve: full convolution Σ a[i] v[k-i], cut to ``mode`` ('full', 'same', 'valid')."""
+    from adcheck.prims.table import bind, get
+
+    if C._shape(v)[0] > C._shape(a)[0]:
+        a, v = v, a
+    terms, k, n, m = _outer_sums(a, v)
+    full = bind(get("untake"), C._as_float(terms), idx=(k,), shape=(n + m - 1,))
+    if mode == "full":
+        return full
+    if mode == "same":
+        start = (m - 1) // 2
+        return C.getitem(full, (slice(start, start + n),))
+    if mode == "valid":
+        return C.getitem(full, (slice(m - 1, n),))
+    raise ValueError(f"mode must be one of 'full', 'same', 'valid', got {mode!r}")
+
+
+def correlate(a, v, mode="valid"):
+    """np.correlate of real vectors: convolve(a, v reversed)."""
+    return convolve(a, C.getitem(C.asarray(v), (slice(None, None, -1),)), mode)
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
+           equal_nan=True, sorted=True):
+    """The sorted distinct values: entries of ar (picked at the point); index outputs are constant."""
+    if axis is not None:
+        raise UnsupportedOpError("np.unique(axis=...) of a traced array")
+    flat = C.ravel(C.asarray(ar))
+    res = np.unique(np.asarray(_concrete(flat)), return_index=True, return_inverse=return_inverse,
+                    return_counts=return_counts)
+    values = C.getitem(flat, (res[1],))
+    extra = ((res[1],) if return_index else ()) + tuple(res[2:])
+    return (values,) + extra if extra else values
+
+
 FUNCTIONS = {
     np.median: median, np.quantile: quantile, np.percentile: percentile, np.polyval: polyval,
     np.interp: interp, np.cross: cross, np.average: average, np.sinc: sinc,
     np.gradient: gradient, np.trapezoid: trapezoid, np.linalg.matrix_power: matrix_power,
-    np.real: lambda val: val,
+    np.real: lambda val: val, np.convolve: convolve, np.correlate: correlate, np.unique: unique,
 }
+C.FUNCTIONS.update(FUNCTIONS)

@@ -260,3 +260,5 @@ FUNCTIONS = {
     np.zeros_like: _like(np.zeros_like), np.ones_like: _like(np.ones_like),
     np.empty_like: _like(np.empty_like), np.full_like: full_like,
 }
+C.FUNCTIONS.update(FUNCTIONS)
+C.CONCRETE_FUNCTIONS -= set(FUNCTIONS)

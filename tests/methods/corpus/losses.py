@@ -128,6 +128,32 @@ def standardize_then_loss(X0):
     return np.sum(Z[:, 0] * Z[:, 2]) + v + np.max(Xs, axis=0).sum()
 
 
+def attention_layer(q):
+    Q = q.reshape(2, D)
+    K = X[:4]
+    scores = Q @ K.T / np.sqrt(D)
+    w = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    w /= w.sum(axis=-1, keepdims=True)
+    return (w @ K).ravel()
+
+
+def batch_norm(x):
+    B = x.reshape(4, D)
+    mu = B.mean(axis=0, keepdims=True)
+    var = B.var(axis=0, keepdims=True)
+    return ((B - mu) / np.sqrt(var + 1e-5)).ravel()
+
+
+def conv2d_valid(k):
+    img = np.arange(25.0).reshape(5, 5) / 10
+    K = k.reshape(3, 3)
+    out = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            out[i, j] = np.sum(img[i:i + 3, j:j + 3] * K)
+    return out
+
+
 ADCHECK_POINTS = {
     "mse": rng.standard_normal(D),
     "logistic_loss": {"w": rng.standard_normal(D), "b": 0.3},
@@ -142,4 +168,7 @@ ADCHECK_POINTS = {
     "gmm_loglik": 0.5 * rng.standard_normal(9),
     "rbf_kernel_ridge": 1.0 + rng.uniform(0, 1, D),
     "standardize_then_loss": rng.standard_normal(N * D),
+    "attention_layer": rng.standard_normal(2 * D),
+    "batch_norm": rng.standard_normal(4 * D),
+    "conv2d_valid": rng.standard_normal(9),
 }

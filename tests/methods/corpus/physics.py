@@ -83,6 +83,33 @@ def rosen_hess_prod(x, p):
     return Hp
 
 
+def rosen_hess(x):
+    x = np.atleast_1d(x)
+    H = np.diag(-400 * x[:-1], 1) - np.diag(400 * x[:-1], -1)
+    diagonal = np.zeros(len(x), dtype=x.dtype)
+    diagonal[0] = 1200 * x[0] ** 2 - 400 * x[1] + 2
+    diagonal[-1] = 200
+    diagonal[1:-1] = 202 + 1200 * x[1:-1] ** 2 - 400 * x[2:]
+    H = H + np.diag(diagonal)
+    return H
+
+
+def lennard_jones(x):
+    pos = x.reshape(-1, 2)
+    i, j = np.triu_indices(len(pos), 1)
+    r = np.linalg.norm(pos[i] - pos[j], axis=1)
+    return np.sum(4 * (r ** -12 - r ** -6))
+
+
+def damped_oscillator_euler(p):
+    y = np.array([1.0, 0.0])
+    dt = 0.1
+    for _ in range(20):
+        dy = np.array([y[1], -p[0] * y[0] - p[1] * y[1]])
+        y = y + dt * dy
+    return y
+
+
 def powell_residuals(x):
     r = np.zeros(4)
     r[0] = x[0] + 10 * x[1]
@@ -144,6 +171,9 @@ ADCHECK_POINTS = {
     "rosen": rng.uniform(-1.5, 1.5, 5),
     "rosen_der": rng.uniform(-1.5, 1.5, 5),
     "rosen_hess_prod": {"x": rng.uniform(-1.5, 1.5, 5), "p": rng.standard_normal(5)},
+    "rosen_hess": rng.uniform(-1.5, 1.5, 4),
+    "lennard_jones": [0.0, 0.0, 1.1, 0.1, 0.2, 1.05, 1.3, 1.2],
+    "damped_oscillator_euler": [2.0, 0.3],
     "powell_residuals": [3.0, -1.0, 0.5, 1.2],
     "polar_residual": [1.3, 0.6],
     "lorenz_rhs": [1.0, 2.0, 20.0],

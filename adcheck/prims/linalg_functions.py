@@ -1,0 +1,76 @@
+"""NumPy's linear-algebra functions mapped to the primitives of linalg.py (no rules here).
+
+norm (2-norm and Frobenius by the ``norm`` primitive, which stays finite at
+zero vectors; other orders from abs, sums and powers), slogdet (the sign is
+piecewise constant and taken at the point), eigh/eigvalsh (either triangle),
+cholesky (lower, or upper via the transpose), inv, solve, det.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adcheck.errors import UnsupportedOpError
+from adcheck.prims import composites as C
+from adcheck.prims import reductions as Rd
+from adcheck.prims.table import bind, get
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    x = C.asarray(x)
+    if axis is None and C._ndim(x) == 2 and ord not in (None, "fro"):
+        raise UnsupportedOpError(f"np.linalg.norm(ord={ord!r}) of a matrix")
+    ax = C.norm_axis(axis, C._ndim(x))
+    if ord in (None, 2, "fro") and (ord != 2 or ax is None or len(ax) == 1):
+        return bind(get("norm"), x, axis=ax, keepdims=bool(keepdims))
+    if ord == 1:
+        return Rd.sum_(np.abs(x), ax, keepdims=keepdims)
+    if ord == np.inf:
+        return np.max(np.abs(x), axis=ax, keepdims=keepdims)
+    if isinstance(ord, (int, float)) and ord > 0:
+        return Rd.sum_(np.abs(x) ** ord, ax, keepdims=keepdims) ** (1.0 / ord)
+    raise UnsupportedOpError(f"np.linalg.norm(ord={ord!r})")
+
+
+def _linalg(name):
+    return lambda *args: bind(get(name), *args)
+
+
+_SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
+
+
+def slogdet(a):
+    """(sign, ln|det A|): the sign is piecewise constant (taken at the point), ln|det| traced."""
+    from adcheck.methods.dispatch import concrete
+    a = C.asarray(a)
+    return _SlogdetResult(np.linalg.slogdet(concrete(a))[0], bind(get("slogdet"), a))
+
+
+_EighResult = type(np.linalg.eigh(np.eye(1)))
+
+
+def eigh(a, UPLO="L"):
+    """(eigenvalues, eigenvectors) of symmetric A, read from the UPLO triangle."""
+    a, uplo = C.asarray(a), UPLO.upper()
+    return _EighResult(bind(get("eigh_values"), a, driver="eigh", uplo=uplo),
+                       bind(get("eigh_vectors"), a, uplo=uplo))
+
+
+def eigvalsh(a, UPLO="L"):
+    return bind(get("eigh_values"), C.asarray(a), driver="eigvalsh", uplo=UPLO.upper())
+
+
+def cholesky(a, /, *, upper=False):
+    """L with A = L Lᵀ from A's lower triangle; upper=True: U = Lᵀ from A's upper triangle."""
+    a = C.asarray(a)
+    if upper:
+        return C.swapaxes(bind(get("cholesky"), C.swapaxes(a, -1, -2)), -1, -2)
+    return bind(get("cholesky"), a)
+
+
+FUNCTIONS = {
+    np.linalg.norm: norm, np.linalg.inv: _linalg("inv"), np.linalg.solve: _linalg("solve"),
+    np.linalg.det: _linalg("det"), np.linalg.slogdet: slogdet, np.linalg.cholesky: cholesky,
+    np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh,
+}
+C.FUNCTIONS.update(FUNCTIONS)
