@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
 from adcheck.analysis.results import _num
-from adcheck.errors import AdcheckError, UsageError
+from adcheck.errors import AdcheckError
 
 EPS64 = float(np.finfo(np.float64).eps)
 ULPS = {np.dtype(np.float64): 2.0 ** 16, np.dtype(np.float32): 2.0 ** 8, np.dtype(np.float16): 2.0 ** 4}

@@ -22,7 +22,7 @@ import numpy as np
 
 from adcheck.analysis.results import Kink, MethodResult, Report, StepReport, StepRow, as_tuple
 from adcheck.errors import (AdcheckError, DomainError, InconclusiveError, MethodError,
-                            NotApplicableError, NotDifferentiableError, UsageError, UserCodeError)
+                            NotApplicableError, UsageError, UserCodeError)
 from adcheck.methods.base import AD_METHODS, FD_METHODS, METHODS, Estimate
 from adcheck.target import Target
 
@@ -211,14 +211,14 @@ def analyse(target: Target, methods: Optional[Iterable[str]] = None, *, steps: b
         common["methods"] = tuple(MethodResult(**{**r.__dict__, "agrees": None, "tolerance": None})
                                   for r in results)
         k = kinks[0]
-        verdict = (f"not differentiable at this point: along {k.variable} the left derivative is "
-                   f"{k.left:.6g} and the right derivative {k.right:.6g}")
-        return Report(**common, verdict=verdict, passed=False, exit_code=3, kinks=tuple(kinks), steps=sweep)
+        kink_text = (f"not differentiable at this point: along {k.variable} the left derivative is "
+                     f"{k.left:.6g} and the right derivative {k.right:.6g}")
+        return Report(**common, verdict=kink_text, passed=False, exit_code=3, kinks=tuple(kinks), steps=sweep)
     cancel = _cancellation_note(results, ref, base_tol)
     if cancel:
         notes.append(cancel)
-    verdict, code = _verdict(results, ref_name)
-    return Report(**common, verdict=verdict, passed=code == 0, exit_code=code, steps=sweep,
+    verdict_text, code = verdict(results, ref_name)
+    return Report(**common, verdict=verdict_text, passed=code == 0, exit_code=code, steps=sweep,
                   notes=tuple(notes))
 
 
@@ -266,20 +266,20 @@ def _undefined_derivative(target, command, names, estimates, failures, value, wh
                   methods=results, verdict=f"inconclusive: {why}", passed=False, exit_code=3)
 
 
-def _verdict(results, ref_name):
+def verdict(results, ref_name, ad_methods=AD_METHODS + ("complex-step",), fd_methods=FD_METHODS):
+    """The one-line verdict and its exit code from judged MethodResults (shared with second.py)."""
     judged = [r for r in results if r.agrees is not None and r.method != ref_name]
     ran = [r for r in results if r.error is None]
     bad = [r for r in judged if not r.agrees]
     if not bad:
         if len(ran) < 2:
             return "inconclusive: only one method could run, nothing to compare", 3
-        worst_ad = max((r.rel_error for r in judged if r.method in AD_METHODS + ("complex-step",)),
-                       default=None)
+        worst_ad = max((r.rel_error for r in judged if r.method in ad_methods), default=None)
         parts = [f"all {len(ran)} methods agree with {ref_name}"]
         if worst_ad is not None:
             parts.append(f"AD to {_fmt(worst_ad)} relative" if worst_ad < 1e-10
-                         else "AD within its round-off bound (see the note)")
-        fd_errs = [f"{r.method} {_fmt(r.rel_error)}" for r in judged if r.method in FD_METHODS]
+                         else "AD within its round-off bound (the chain-rule terms cancel here)")
+        fd_errs = [f"{r.method} {_fmt(r.rel_error)}" for r in judged if r.method in fd_methods]
         if fd_errs:
             parts.append("FD within their error estimates (" + ", ".join(fd_errs) + ")")
         return "; ".join(parts), 0

@@ -22,6 +22,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 
+from adcheck.analysis.compare import verdict as shared_verdict
 from adcheck.analysis.compare import (EPS, KINK_MAX_N, ROUNDOFF_ULPS, _checked_value, _judge,
                                       _roundoff_tol, analyse)
 from adcheck.analysis.results import Kink, KeyedReport, MethodResult, Report, as_tuple
@@ -148,7 +149,7 @@ def _analyse(target: Target, names: list, v: Optional[np.ndarray]) -> KeyedRepor
     results = tuple(MethodResult(method=n, error=str(failures[n])) if n in failures
                     else _judge(estimates[n], ref, tol, n == ref_name) for n in names)
     symmetry = {} if v is not None else _symmetry(estimates, tol, notes)
-    verdict, code = _verdict(results, ref_name)
+    verdict, code = shared_verdict(results, ref_name, AD2_METHODS, ("fd",))
     return KeyedReport(**common, methods=results, method_extra=symmetry, verdict=verdict,
                        passed=code == 0, exit_code=code, notes=tuple(notes))
 
@@ -241,25 +242,3 @@ def _kinks(target: Target, g0: np.ndarray, scale: float, v: Optional[np.ndarray]
     return out, (f"the gradient component ∂f/∂{names[found[0].output]}" if found else "")
 
 
-def _verdict(results: tuple, ref_name: str) -> tuple:
-    judged = [r for r in results if r.agrees is not None and r.method != ref_name]
-    ran = [r for r in results if r.error is None]
-    bad = [r for r in judged if not r.agrees]
-    if not bad:
-        if len(ran) < 2:
-            return "inconclusive: only one method could run, nothing to compare", 3
-        parts = [f"all {len(ran)} methods agree with {ref_name}"]
-        ad = [r.rel_error for r in judged if r.method in AD2_METHODS]
-        if ad:
-            parts.append(f"AD to {max(ad):.2g} relative" if max(ad) < 1e-10 else
-                         f"AD to {max(ad):.2g} relative, within its round-off bound (terms cancel here)")
-        fd = next((r for r in judged if r.method == "fd"), None)
-        if fd is not None:
-            parts.append(f"fd within its error estimate ({fd.rel_error:.2g} relative)")
-        return "; ".join(parts), 0
-    good = [r.method for r in judged if r.agrees]
-    worst = max(bad, key=lambda r: r.abs_error / max(r.tolerance, 1e-300))
-    verb = "differs" if len(bad) == 1 else "differ"
-    agree = " and ".join([ref_name] + good[:3])
-    return (f"{', '.join(r.method for r in bad)} {verb} beyond tolerance (worst: {worst.method}, "
-            f"off by {worst.abs_error:.2g}, allowed {worst.tolerance:.2g}); {agree} agree"), 1

@@ -88,10 +88,8 @@ def test_keyed_report_json_keys():
     assert list(jac)[-3:] == ["verdict", "passed", "exit_code"]
 
 
-@pytest.mark.xfail(reason="prims/arrays.py _matmul_jvp: a batched tangent of a 1-D left operand "
-                          "meets a stacked right operand under nesting (x @ x, forward-over-forward)",
-                   strict=False)
 def test_forward_over_forward_through_a_vector_dot_product():
+    # a batched tangent of a 1-D operand meets a stacked operand under nesting (x @ x)
     x = np.array([0.3, -0.7, 1.1])
     np.testing.assert_allclose(derivatives.hessian(lambda z: z @ z, x, "forward-over-forward"),
                                2 * np.eye(3))
