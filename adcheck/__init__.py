@@ -13,6 +13,7 @@ _API = {
     "check_rule": "adcheck.analysis.rules",
     "check_grad": "adcheck.analysis.checks", "check_jacobian": "adcheck.analysis.checks",
     "check_hvp": "adcheck.analysis.checks",
+    "implicit": "adcheck.prims.implicit",
 }
 
 __all__ = sorted(_API) + ["__version__"]

@@ -27,7 +27,8 @@ import types
 import numpy as np
 
 from adcheck.errors import AdcheckError, MethodError, NotApplicableError
-from adcheck.methods.dispatch import Plain, is_tracing, plain_only, unplain
+from adcheck.methods.dispatch import is_tracing
+from adcheck.methods.plain import Plain, plain_only, unplain
 from adcheck.prims import composites as C
 
 _used: set = set()

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from adcheck.methods.dispatch import Tracer, concrete, new_level, tracing, unplain
+from adcheck.methods.dispatch import Tracer, concrete, new_level, tracing
+from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import align_tangent
 from adcheck.prims.table import bind
 

@@ -22,7 +22,8 @@ import itertools
 
 import numpy as np
 
-from adcheck.methods.dispatch import Tracer, concrete, new_level, tracing, unplain
+from adcheck.methods.dispatch import Tracer, concrete, new_level, tracing
+from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import unbroadcast
 from adcheck.prims.table import bind
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from adcheck.errors import DomainError, NotApplicableError, UnsupportedOpError
 from adcheck.methods.base import Estimate
-from adcheck.methods.dispatch import Tracer, new_level, tracing, unplain
+from adcheck.methods.dispatch import Tracer, new_level, tracing
+from adcheck.methods.plain import unplain
 from adcheck.prims.table import bind
 from adcheck.target import SympyForm, Target
 

@@ -82,7 +82,7 @@ def select(condlist, choicelist, default=0):
 
 def piecewise(x, condlist, funclist, *args, **kw):
     """funclist[i] applied where condlist[i] holds (later conditions win), as NumPy does."""
-    from adcheck.methods.dispatch import Plain
+    from adcheck.methods.plain import Plain
 
     x = C.asarray(x)
     xv = np.asarray(_concrete(x))

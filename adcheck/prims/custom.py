@@ -62,7 +62,8 @@ import numpy as np
 
 from adcheck.errors import MethodError, UnsupportedOpError
 from adcheck.methods import forward, reverse
-from adcheck.methods.dispatch import new_level, tracing, unplain
+from adcheck.methods.dispatch import new_level, tracing
+from adcheck.methods.plain import unplain
 from adcheck.prims.table import Primitive, bind, top_tracer
 
 

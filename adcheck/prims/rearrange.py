@@ -213,7 +213,7 @@ def vsplit(ary, indices_or_sections):
 
 def _like(fn):
     def handler(a, *args, **kwargs):
-        from adcheck.methods.dispatch import Plain
+        from adcheck.methods.plain import Plain
 
         args = [_concrete(v) for v in args]
         kwargs = {k: _concrete(v) for k, v in kwargs.items()}
