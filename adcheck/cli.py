@@ -444,6 +444,60 @@ class _progress:
         return False
 
 
+GRAPH_EPILOG = """[bold]Examples[/bold]
+
+  adcheck graph "(x1+x2)*sin(x1)" --at x1=1,x2=2
+
+  adcheck graph "(x1+x2)*sin(x1)" --at x1=1,x2=2 --dot > graph.dot
+"""
+
+
+@app.command(epilog=GRAPH_EPILOG)
+def graph(
+    target: str = _target_argument(),
+    at: Optional[str] = _at_option(),
+    dot: bool = typer.Option(False, "--dot", help="Print the graph as Graphviz DOT instead of a tree."),
+    wrt: Optional[List[str]] = _wrt_option(),
+    timeout: Optional[float] = _timeout_option(),
+    fmt: OutputFormat = _format_option(),
+    debug: bool = _debug_option(),
+) -> None:
+    """The computational graph as reverse mode records it: each node's operation, value and adjoint.
+
+    Nodes are listed in topological order (inputs first) with the forward value
+    and the adjoint the backward pass gives them, followed by the order in which
+    the backward pass visits them.
+    """
+
+    def work():
+        from adcheck.analysis.graph import record_graph
+        from adcheck.frontends import load_target
+
+        return record_graph(_load(load_target, target, at, wrt, timeout))
+
+    def render(g, look):
+        from adcheck.render.graph import graph_renderables
+
+        return graph_renderables(g, look)
+
+    if dot and fmt is OutputFormat.table:
+        _run(work, fmt, debug, render=lambda g, look: [_Verbatim(g.dot())])
+    else:
+        _run(work, fmt, debug, render=render)
+
+
+class _Verbatim:
+    """Text printed exactly as given (no markup, no wrapping): DOT output."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __rich_console__(self, console, options):
+        from rich.text import Text
+
+        yield Text(self.text, no_wrap=True, overflow="ignore")
+
+
 def _render(name: str) -> Callable:
     """The renderer ``adcheck.render.second.<name>``, imported when it is called."""
 

@@ -131,7 +131,7 @@ class Graph:
         """Graphviz DOT text: one node per state (op, value, adjoint), edges parent -> child."""
         lines = ["digraph adcheck {", "  rankdir=BT;", '  node [shape=box, fontname="monospace"];']
         for n in self.nodes:
-            text = [n.label]
+            text = [n.label + (f" ({n.variable})" if n.variable else "")]
             consts = [format_value(i) for i in n.inputs if type(i) is not int]
             if consts:
                 text.append("const " + ", ".join(consts))
@@ -199,6 +199,15 @@ def record_graph(target) -> Graph:
         ans = np.asarray(concrete(node.ans))
         nodes.append(GraphNode(k, node.prim.name, detail, inputs, _format(ans), adjoint,
                                variable, tuple(ans.shape)))
+
+    reads: dict = {}
+    for n in nodes:
+        if n.variable is not None and n.op == "getitem":
+            reads.setdefault(n.variable, []).append(n.id)
+    for name, ids in reads.items():
+        if len(ids) > 1:
+            notes.append(f"{name} is read {len(ids)} times (nodes {', '.join(map(str, ids))}): "
+                         "its gradient entry is the sum of their adjoints")
 
     visited = tuple(renumber[vid] for vid, _ in sorted(order, key=lambda e: -e[0]) if vid in adj)
     return Graph(

@@ -163,7 +163,7 @@ def test_nonlinear_condition_and_second_derivative():
 def test_example_gradient_matches_closed_form():
     from adcheck.frontends import pyfile
 
-    t = pyfile.load(os.path.join(ROOT, "examples", "ridge_ift.py"), None)
+    t = pyfile.load(os.path.join(ROOT, "examples", "ridge_ift.py") + "::loss", None)
     m = t.module
     Am, bm = m.A, m.b
     theta = np.asarray(t.x0, dtype=float)
