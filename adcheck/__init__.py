@@ -14,6 +14,7 @@ _API = {
     "check_grad": "adcheck.analysis.checks", "check_jacobian": "adcheck.analysis.checks",
     "check_hvp": "adcheck.analysis.checks",
     "implicit": "adcheck.prims.implicit",
+    "checkpoint": "adcheck.methods.checkpoint", "tape_memory": "adcheck.methods.checkpoint",
 }
 
 __all__ = sorted(_API) + ["__version__"]

@@ -142,6 +142,9 @@ def grad(
         help="Methods to run (repeat or comma-separate): " + ", ".join(METHOD_NAMES) + ". Default: all."),
     steps: bool = typer.Option(False, "--steps",
                                help="Also sweep the finite-difference step h from 1e-1 to 1e-14."),
+    memory: bool = typer.Option(False, "--memory",
+                                help="Report what reverse mode stores: tape values and bytes, and the peak "
+                                     "with checkpoint recomputation."),
     wrt: Optional[List[str]] = _wrt_option(),
     timeout: Optional[float] = _timeout_option(),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f",
@@ -162,7 +165,7 @@ def grad(
 
         methods = parse_methods(method)
         loaded = _load(load_target, target, at, wrt, timeout)
-        return analyse(loaded, methods, steps=steps, command="grad")
+        return analyse(loaded, methods, steps=steps, command="grad", memory=memory)
 
     _run(work, fmt, debug)
 

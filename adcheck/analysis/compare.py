@@ -154,7 +154,7 @@ def _fmt(x: float) -> str:
 
 
 def analyse(target: Target, methods: Optional[Iterable[str]] = None, *, steps: bool = False,
-            command: str = "grad") -> Report:
+            command: str = "grad", memory: bool = False) -> Report:
     """Differentiate ``target`` every requested way and judge the results."""
     names = list(METHODS if not methods else methods)
     unknown = [m for m in names if m not in METHODS]
@@ -198,6 +198,11 @@ def analyse(target: Target, methods: Optional[Iterable[str]] = None, *, steps: b
                   methods=tuple(results), derivative_text=derivative_text, reference_digits=digits,
                   expression=target.name if target.origin == "expression" else None)
     notes.extend(target.notes)
+    if memory:
+        common["extra"] = {"memory": _memory(target)}
+        m = common["extra"]["memory"]
+        notes.append(f"reverse-mode tape: {m['tape_values']} stored values ({m['tape_bytes']} bytes); "
+                     f"peak with checkpoint recomputation {m['peak_values']} values ({m['peak_bytes']} bytes)")
     if ref is None:
         return Report(**common, verdict="inconclusive: no method could differentiate f here",
                       passed=False, exit_code=3, notes=tuple(notes))
@@ -238,6 +243,16 @@ def _checked_value(target: Target):
 
 def _point_text(target: Target) -> str:
     return ", ".join(f"{k}={v:g}" for k, v in target.point_dict().items())
+
+
+def _memory(target: Target) -> dict:
+    from adcheck.methods.checkpoint import tape_memory
+
+    try:
+        with np.errstate(all="ignore"):
+            return tape_memory(target.f, target.x0)
+    except (MethodError, InconclusiveError) as exc:
+        return {"error": str(exc)}
 
 
 def _stand_ins():
