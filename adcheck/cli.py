@@ -145,6 +145,11 @@ def grad(
     memory: bool = typer.Option(False, "--memory",
                                 help="Report what reverse mode stores: tape values and bytes, and the peak "
                                      "with checkpoint recomputation."),
+    order: int = typer.Option(1, "--order", min=1, max=3,
+                              help="Derivative order: 2 compares Hessians, 3 third derivatives (one variable)."),
+    plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE",
+                                       help="With --steps: draw the step sweep to FILE.png or FILE.svg "
+                                            "(needs pip install 'adcheck[plot]')."),
     wrt: Optional[List[str]] = _wrt_option(),
     timeout: Optional[float] = _timeout_option(),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f",
@@ -163,11 +168,25 @@ def grad(
         from adcheck.analysis.compare import analyse
         from adcheck.frontends import load_target
 
-        methods = parse_methods(method)
         loaded = _load(load_target, target, at, wrt, timeout)
-        return analyse(loaded, methods, steps=steps, command="grad", memory=memory)
+        if order > 1:
+            from adcheck.analysis.higher import analyse_order
 
-    _run(work, fmt, debug)
+            return analyse_order(loaded, order, [m for v in method or () for m in v.split(",") if m] or None)
+        report = analyse(loaded, parse_methods(method), steps=steps or bool(plot), command="grad",
+                         memory=memory)
+        if plot:
+            from adcheck.render.plot import step_plot
+
+            return _noted(report, f"step sweep plotted to {step_plot(report, plot)}")
+        return report
+
+    def render(report, look):
+        from adcheck.render.higher import order_renderables
+
+        return order_renderables(report, look)
+
+    _run(work, fmt, debug, render=render if order > 1 else None)
 
 
 JACOBIAN_EPILOG = """[bold]Examples[/bold]
@@ -187,6 +206,9 @@ def jacobian(
     method: Optional[List[str]] = typer.Option(
         None, "--method", "-m", metavar="M",
         help="Methods to run (repeat or comma-separate): " + ", ".join(METHOD_NAMES) + ". Default: all."),
+    plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE",
+                                       help="Draw the error heat map of the Jacobian to FILE.png or FILE.svg "
+                                            "(needs pip install 'adcheck[plot]')."),
     wrt: Optional[List[str]] = _wrt_option(),
     timeout: Optional[float] = _timeout_option(),
     fmt: OutputFormat = _format_option(),
@@ -204,7 +226,12 @@ def jacobian(
         from adcheck.frontends import load_target
 
         methods = parse_methods(method)
-        return analyse_jacobian(_load(load_target, target, at, wrt, timeout), methods)
+        report = analyse_jacobian(_load(load_target, target, at, wrt, timeout), methods)
+        if plot:
+            from adcheck.render.plot import jacobian_heatmap
+
+            return _noted(report, f"error heat map plotted to {jacobian_heatmap(report, plot)}")
+        return report
 
     _run(work, fmt, debug, render=_render("jacobian_renderables"))
 
@@ -499,6 +526,13 @@ class _Verbatim:
         from rich.text import Text
 
         yield Text(self.text, no_wrap=True, overflow="ignore")
+
+
+def _noted(report, note: str):
+    """The report with one more note (reports are frozen)."""
+    import dataclasses
+
+    return dataclasses.replace(report, notes=tuple(report.notes) + (note,))
 
 
 def _render(name: str) -> Callable:

@@ -210,7 +210,7 @@ def check_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None, full=False, 
     if not bad.any():
         return CheckResult(passed=True, exit_code=0, verdict=_pass_text(kind, reference, result), worst=entries[0] if entries else None,
                            taylor_slope=slope, seconds=time.perf_counter() - t0, notes=tuple(notes), **result)
-    kinks = _kinks_at(flat, x64, U, bad)
+    kinks = _kinks_at(flat, x64, U, bad, dtype=np.asarray(y).dtype)
     if kinks:
         k = kinks[0]
         verdict = (f"inconclusive: f has a kink along x[{k['input']}] (left derivative {k['left']:.6g}, right "
@@ -287,15 +287,15 @@ def _worst(U, A, F, E, R, diff, allowed, bad):
     return [e for k, e in enumerate(out) if k == 0 or bad[e.output, e.input]]
 
 
-def _kinks_at(flat, x64, U, bad, limit=2):
-    from adcheck.analysis.kinks import one_sided
+def _kinks_at(flat, x64, U, bad, limit=2, dtype=np.float64):
+    from adcheck.analysis.kinks import one_sided, relative_slack
 
     found = []
     for i, j in list(zip(*np.nonzero(bad)))[:limit]:
         with np.errstate(all="ignore"):
             s = one_sided(flat, x64.reshape(-1), int(j))
         lo, ro, le, re = s.left[i], s.right[i], s.left_err[i], s.right_err[i]
-        if np.isfinite(le) and np.isfinite(re) and abs(lo - ro) > le + re + 1e-6 * max(abs(lo), abs(ro)):
+        if np.isfinite(le) and np.isfinite(re) and abs(lo - ro) > le + re + relative_slack(dtype) * max(abs(lo), abs(ro)):
             u = U[i, j]
             found.append({"output": int(i), "input": int(j), "left": float(lo), "right": float(ro),
                           "user": float(u), "between": bool(min(lo, ro) - le <= u <= max(lo, ro) + re)})

@@ -113,7 +113,8 @@ def _kinks(target: Target, ref: np.ndarray) -> list[Kink]:
     from adcheck.analysis import kinks
 
     found = kinks.check_differentiable(target.flat_f, target.x0.reshape(-1),
-                                       scale=float(np.max(np.abs(ref))) if ref is not None else None)
+                                       scale=float(np.max(np.abs(ref))) if ref is not None else None,
+                                       rel_slack=kinks.relative_slack(np.asarray(target.value).dtype))
     return [Kink(output=int(k.output), variable=target.variables[int(k.index)], left=float(k.left),
                  right=float(k.right)) for k in found]
 

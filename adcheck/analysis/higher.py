@@ -148,7 +148,7 @@ def _plain(fn: Callable, shape: tuple) -> Callable:
 # ---- the methods ------------------------------------------------------------------------
 
 def run_method(target: Target, order: int, name: str, prev0: np.ndarray) -> Estimate:
-    """One method's k-th derivative as an (n^(k-1)... ) matrix: n×n for k = 2, 1×1 for k = 3.
+    """One method's k-th derivative as a matrix: the n×n Hessian (k = 2), 1×1 for k = 3.
 
     prev0: D_{k-1} at the point by AD (flat), fd's f0.
     """
@@ -254,7 +254,9 @@ def analyse_order(target: Target, order: int, methods: Optional[Iterable[str]] =
         k = kinks[0]
         verdict = (f"inconclusive: {what} is not differentiable at this point: along {k.variable} "
                    f"the left derivative is {k.left:.6g} and the right derivative {k.right:.6g}")
-        common["extra"] = {**common["extra"], "kinks_of": what}
+        kind = "f" if what == "f" else ("gradient" if what.startswith("the gradient") else
+                                        f"derivative of order {order - 1}")
+        common["extra"] = {**common["extra"], "kinks_of": kind}
         return KeyedReport(**common, methods=plain, method_extra=method_extra, verdict=verdict,
                            passed=False, exit_code=3, kinks=tuple(kinks), notes=tuple(notes))
     why = _undefined(failures, ref)

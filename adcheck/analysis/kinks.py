@@ -42,6 +42,18 @@ from ..methods.fd import ONE_SIDED_POWERS, Counted, backward, extrapolate, forwa
 RELATIVE_SLACK = 1e-6
 
 
+def relative_slack(dtype) -> float:
+    """The relative slack for f computed in ``dtype``: 1e-6 for float64, ~3e-2 for float32.
+
+    One-sided quotients of a function evaluated in low precision carry noise of
+    order sqrt(eps) relative even after extrapolation (the steps cannot shrink
+    below the noise); 100·sqrt(eps) keeps float32 code from false kinks and
+    equals the float64 slack above.
+    """
+    eps = float(np.finfo(dtype).eps) if np.issubdtype(np.dtype(dtype), np.floating) else 2.0 ** -52
+    return max(RELATIVE_SLACK, 100.0 * float(np.sqrt(eps)))
+
+
 @dataclass(frozen=True)
 class OneSided:
     """One-sided derivatives of every output along one coordinate or direction.
@@ -93,13 +105,13 @@ def _sides(fc: Counted, f0, x, d, s, axis) -> OneSided:
                     evaluations=fc.calls - before)
 
 
-def _kinks(sides: OneSided, index, scale) -> list[Kink]:
+def _kinks(sides: OneSided, index, scale, rel_slack=RELATIVE_SLACK) -> list[Kink]:
     found = []
     for i in range(sides.left.size):
         lo, ro, le, re = sides.left[i], sides.right[i], sides.left_err[i], sides.right_err[i]
         if not (np.isfinite(le) and np.isfinite(re)):
             continue  # one side undefined: a domain edge, not a kink
-        slack = RELATIVE_SLACK * max(abs(lo), abs(ro), scale)
+        slack = rel_slack * max(abs(lo), abs(ro), scale)
         if abs(lo - ro) > le + re + slack:
             found.append(Kink(index, i, float(lo), float(ro), float(le), float(re)))
     return found
@@ -118,7 +130,7 @@ def one_sided(f, x, j: int) -> OneSided:
     return OneSided(sides.left, sides.right, sides.left_err, sides.right_err, fc.calls)
 
 
-def check_differentiable(f, x, *, scale: Optional[float] = None) -> list[Kink]:
+def check_differentiable(f, x, *, scale: Optional[float] = None, rel_slack: float = RELATIVE_SLACK) -> list[Kink]:
     """Every (coordinate j, output i) at which f has a kink at x (empty if none).
 
     scale: a derivative size below which slope jumps do not count (default 0).
@@ -129,7 +141,7 @@ def check_differentiable(f, x, *, scale: Optional[float] = None) -> list[Kink]:
     found = []
     for j in range(x.size):
         sides = _sides(fc, f0, x, _unit(x.size, j), max(abs(x[j]), 1.0), j)
-        found += _kinks(sides, j, scale)
+        found += _kinks(sides, j, scale, rel_slack)
     return found
 
 

@@ -106,11 +106,21 @@ def exact_step(x_j: float, h: float) -> float:
     return float((x_j + h) - x_j)
 
 
+def _eps_of(y) -> float:
+    """The unit round-off of f's own output dtype (float32 code is noisier than float64)."""
+    dt = np.asarray(y).dtype
+    return max(EPS, float(np.finfo(dt).eps)) if np.issubdtype(dt, np.floating) else EPS
+
+
 class Counted:
-    """f made flat: counts real calls, remembers points, tracks peak |f| since reset."""
+    """f made flat: counts real calls, remembers points, tracks peak |f| since reset.
+
+    ``eps`` is the round-off unit of the precision f computes in (float32 code
+    returns float32): the round-off model scales with it.
+    """
 
     def __init__(self, f: Callable):
-        self.f, self.calls, self.peak, self._memo = f, 0, None, {}
+        self.f, self.calls, self.peak, self._memo, self.eps = f, 0, None, {}, EPS
 
     def __call__(self, x):
         x = np.asarray(x)
@@ -119,6 +129,7 @@ class Counted:
         if y is None:
             self.calls += 1
             y = self._memo[key] = np.asarray(self.f(x.copy())).reshape(-1)
+            self.eps = max(self.eps, _eps_of(y))
         self.peak = np.abs(y) if self.peak is None else np.maximum(self.peak, np.abs(y))
         return y
 
@@ -126,6 +137,8 @@ class Counted:
 def prepare(f, x, f0=None):
     """(Counted f, flat float64 copy of x, f(x)); DomainError if f(x) is not finite."""
     fc, x = Counted(f), np.array(x, dtype=np.float64).reshape(-1)
+    if f0 is not None:
+        fc.eps = _eps_of(f0)
     f0 = fc(x) if f0 is None else np.asarray(f0, dtype=np.float64).reshape(-1)
     if not np.all(np.isfinite(f0)):
         raise DomainError("f is not finite at the point itself")
@@ -139,7 +152,7 @@ def quotient(fc, f0, x, d, t, formula, s):
         value = formula(fc, f0, x, t * d) * _length(d)
         size = np.maximum(np.maximum(fc.peak, np.abs(f0)), s * np.abs(value))
     span = 2.0 if formula is central else 1.0
-    return value, NOISE_ULPS * EPS * size / (span * abs(t))
+    return value, NOISE_ULPS * fc.eps * size / (span * abs(t))
 
 
 def point_text(axis, t) -> str:

@@ -116,7 +116,10 @@ def fixed_step(fc, f0, x, d, s, scheme, axis, h=None):
     h None: the default step _BASE·s, refined once as the module docstring
     says; the step reported is the one the largest |value| uses.
     """
-    first = _BASE[scheme] * s if h is None else h
+    # the base step balances truncation against the round-off of f's own precision
+    # (fc.eps: float32 code needs sqrt(eps32)-sized steps, not sqrt(eps64))
+    base = _BASE[scheme] * (fc.eps / EPS) ** (0.5 if scheme == "fd-forward" else 1.0 / 3.0)
+    first = base * s if h is None else h
     v, e, t, trunc, noise = two_steps(fc, f0, x, d, s, scheme, axis, first)
     h2 = None if h is not None else balanced_step(t, trunc, noise, scheme == "fd-forward")
     if h2 is None:

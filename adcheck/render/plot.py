@@ -14,7 +14,8 @@
 ``jacobian_heatmap(report, path)``
     One m×n image per non-reference method that ran: log10 |J_method − J_reference|
     per entry (zero errors floored at 1e-17), sharing one colour scale and one
-    colorbar.
+    colorbar; small Jacobians (≤ 64 entries) carry the order of magnitude
+    ("1e-8", or "exact" for a zero error) in each cell.
 
 matplotlib is imported only inside these functions and never through pyplot
 (no GUI backend, no global state): a missing matplotlib is a UsageError with
@@ -116,7 +117,7 @@ def step_plot(report: "Report", path: PathLike) -> Path:
     from adcheck.render.steps import sweep_errors  # same error basis as the terminal chart
 
     panels = len(report.steps)
-    fig = Figure(figsize=(8.0, 4.6 * panels), layout="constrained")
+    fig = Figure(figsize=(11.5, 4.4 * panels), layout="constrained")
     axes = fig.subplots(panels, 1, squeeze=False)[:, 0]
     for ax, sweep in zip(axes, report.steps):
         errors, basis = sweep_errors(report, sweep)
@@ -167,7 +168,7 @@ def _step_panel(ax, report: "Report", sweep: "StepReport", errors: dict, basis: 
         title += f" = {sweep.exact:.12g}"
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7.5, loc="best", framealpha=0.85)
+    ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.02, 1.0), framealpha=0.85)
 
 
 def _reference_entry(report: "Report", sweep: "StepReport", j: Optional[int]) -> Optional[float]:
@@ -256,8 +257,8 @@ def jacobian_heatmap(report: "Report", path: PathLike) -> Path:
 
     m, n = ref_arr.shape
     cols = len(compared)
-    width = min(max(2.2 + 0.45 * n, 2.8) * cols + 1.4, 30.0)
-    height = min(2.0 + 0.4 * m, 12.0)
+    width = min(max(1.0 + 0.55 * n, 2.4) * cols + 1.2, 30.0)
+    height = min(max(1.9 + 0.55 * m, 2.6), 12.0)
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(1, cols, squeeze=False)[0]
     cmap = _cmap()
@@ -273,12 +274,12 @@ def jacobian_heatmap(report: "Report", path: PathLike) -> Path:
         ax.set_yticks(range(m), outputs if m <= 30 else [""] * m, fontsize=8)
         if m * n <= ANNOTATE_MAX:
             for (i, k), v in np.ndenumerate(grid):
-                text = "nan" if not math.isfinite(v) else ("0" if v <= vmin else f"{v:.0f}")
+                text = "nan" if not math.isfinite(v) else ("exact" if v <= vmin else f"1e{v:.0f}")
                 shade = norm(v) if math.isfinite(v) else 0.5
                 ax.text(k, i, text, ha="center", va="center", fontsize=7,
                         color="white" if shade < 0.6 else "black")
     bar = fig.colorbar(image, ax=list(axes), shrink=0.9)
-    bar.set_label(f"log10 |J − J_{report.reference}|  (0 shown at {vmin:.0f})", fontsize=8)
+    bar.set_label(f"log10 |J − J_{report.reference}|  (exact 0 shown as {vmin:.0f})", fontsize=8)
     fig.suptitle(f"Jacobian error against {report.reference}: {_subject(report)}", fontsize=11)
     return _save(fig, path, fmt)
 

@@ -48,7 +48,7 @@ def fake_core(monkeypatch):
     box = {}
     monkeypatch.setattr(frontends, "load_target", lambda text, at: SimpleNamespace(origin="test", text=text))
 
-    def analyse(target, methods=None, *, steps=False, command="grad"):
+    def analyse(target, methods=None, *, steps=False, command="grad", memory=False):
         box["methods"] = methods
         if isinstance(box["result"], BaseException):
             raise box["result"]
