@@ -15,7 +15,7 @@ from rich.text import Text
 
 from adcheck.render import numbers as num
 from adcheck.render.console import Look
-from adcheck.render.second import second_renderables
+from adcheck.render.second import kink_renderables, second_renderables
 from adcheck.render.table import _stats, _unavailable, header, report_renderables, verdict_line
 
 if TYPE_CHECKING:
@@ -75,12 +75,4 @@ def _kinks(report: "Report", order: int, look: Look) -> list:
     kind = report.extra.get("kinks_of", "f")
     x = report.variables[0]
     what = {"f": "f", "gradient": f"df/d{x}"}.get(kind, _label(report, order - 1, look))
-    title = Text(f"not {order} times differentiable here: the one-sided derivatives differ",
-                 style=look.style("bold yellow"))
-    table = Table(box=look.box, header_style=look.style("bold"))
-    for name, justify in (("derivative of", "left"), ("along", "left"), ("left", "right"),
-                          ("right", "right")):
-        table.add_column(name, justify=justify, no_wrap=True)
-    for k in report.kinks:
-        table.add_row(what, k.variable, num.full(k.left), num.full(k.right))
-    return [title, table]
+    return kink_renderables(f"not {order} times differentiable here", report.kinks, lambda k: what, look)

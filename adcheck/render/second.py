@@ -221,14 +221,18 @@ def matrix_table(matrix, row_labels: list, col_labels: list, look: Look,
 
 def _kinks(report: "Report", look: Look) -> list:
     of_gradient = report.extra.get("kinks_of") == "gradient"
-    title = Text("not twice differentiable here: the one-sided derivatives differ",
-                 style=look.style("bold yellow"))
+    return kink_renderables("not twice differentiable here", report.kinks,
+                            lambda k: f"∂f/∂{report.variables[k.output]}" if of_gradient else "f", look)
+
+
+def kink_renderables(title: str, kinks, what, look: Look) -> list:
+    """A title and one row per kink: what was differentiated, along which variable, both sides."""
+    heading = Text(f"{title}: the one-sided derivatives differ", style=look.style("bold yellow"))
     table = Table(box=look.box, header_style=look.style("bold"))
     for name, justify in (("derivative of", "left"), ("along", "left"), ("left", "right"),
                           ("right", "right")):
         table.add_column(name, justify=justify, no_wrap=True)
-    for k in report.kinks:
-        what = f"∂f/∂{report.variables[k.output]}" if of_gradient else "f"
-        table.add_row(what, k.variable, num.full(k.left), num.full(k.right))
-    return [title, table]
+    for k in kinks:
+        table.add_row(what(k), k.variable, num.full(k.left), num.full(k.right))
+    return [heading, table]
 
