@@ -27,6 +27,9 @@ from adcheck.target import SympyForm, Target
 
 DIGITS = 50
 MAX_ENTRIES = 400  # n·m above which lifting a file is skipped (too slow to be useful)
+# operations × inputs above which a lifted file's exact Jacobian is skipped: sympy
+# differentiates and evaluates each entry's tree, about 0.5 ms per operation-input
+MAX_WORK = 4000
 
 
 def to_sympy_number(v):
@@ -112,6 +115,11 @@ def lift(target: Target) -> SympyForm:
         out_exprs = tuple(out.exprs.reshape(-1))
     else:
         out_exprs = tuple(to_sympy_number(v) for v in np.asarray(out, dtype=float).reshape(-1))
+    ops = sum(int(sympy.count_ops(e)) for e in out_exprs if isinstance(e, sympy.Basic))
+    if ops * target.n > MAX_WORK:
+        raise NotApplicableError(
+            f"skipped: the exact form has {ops} operations in {target.n} variables, too large to "
+            f"differentiate symbolically in reasonable time (limit {MAX_WORK} operation-variables)")
     return SympyForm(symbols=symbols, exprs=out_exprs)
 
 
