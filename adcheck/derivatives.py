@@ -11,13 +11,16 @@ import numpy as np
 
 from adcheck.errors import UsageError
 from adcheck.methods import forward, reverse
-from adcheck.methods.dispatch import concrete
+from adcheck.methods.dispatch import as_input, concrete, outer
 
 _AD = ("forward", "reverse")
 
 
 def _plain(x):
-    return np.asarray(concrete(x))
+    """The result for the caller: an ndarray, or -- when this call runs inside an enclosing
+    differentiation (MAML: the gradient of a loss after a gradient step) -- that level's
+    tracer, so the enclosing derivative sees through this one."""
+    return outer(x)
 
 
 def _user(f):
@@ -49,8 +52,12 @@ def jacobian(f, x, method="reverse"):
 
 
 def grad(f, x, method="reverse"):
-    """The gradient of a scalar f at x, shaped like x."""
-    x = np.asarray(x, dtype=np.float64)
+    """The gradient of a scalar f at x, shaped like x.
+
+    May be called inside another differentiation (the gradient of a loss after
+    a gradient step): x and the result are then that level's traced values.
+    """
+    x = as_input(x)
     f = _user(f)
     if method == "reverse":
         y, pull = reverse.vjp(f, x)
@@ -65,16 +72,16 @@ def grad(f, x, method="reverse"):
 
 def jvp(f, x, v):
     """``(f(x), J v)`` by one forward pass."""
-    x = np.asarray(x, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64).reshape((1,) + x.shape)
+    x = as_input(x)
+    v = np.reshape(as_input(v), (1,) + tuple(x.shape))
     y, t = forward.jvp_batch(_user(f), x, v)
     return _plain(y), _plain(t)[0]
 
 
 def vjp(f, x, u):
     """``(f(x), uᵀ J)`` by one backward pass; the product is shaped like x."""
-    y, pull = reverse.vjp(_user(f), np.asarray(x, dtype=np.float64))
-    return _plain(y), _plain(pull(np.asarray(u, dtype=np.float64).reshape(np.shape(concrete(y)))))
+    y, pull = reverse.vjp(_user(f), as_input(x))
+    return _plain(y), _plain(pull(np.reshape(as_input(u), np.shape(concrete(y)))))
 
 
 def _grad_fn(f):
@@ -94,8 +101,8 @@ def hvp(f, x, v, method="forward-over-reverse"):
     reverse-over-reverse: the gradient of ⟨∇f(x), v⟩;
     fd: central difference of the reverse gradient along v.
     """
-    x = np.asarray(x, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64).reshape(x.shape)
+    x = as_input(x)
+    v = np.reshape(as_input(v), x.shape)
     f = _user(f)
     if method == "forward-over-reverse":
         return jvp(_grad_fn(f), x, v)[1]
@@ -117,7 +124,7 @@ def hvp(f, x, v, method="forward-over-reverse"):
 
 def hessian(f, x, method="forward-over-reverse"):
     """The full Hessian (n, n) of a scalar f, by n Hessian-vector products."""
-    x = np.asarray(x, dtype=np.float64)
+    x = as_input(x)
     n = x.size
     f = _user(f)
     if method == "forward-over-reverse":

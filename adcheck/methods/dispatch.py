@@ -50,6 +50,17 @@ def concrete(x):
     return x
 
 
+def outer(x):
+    """A result handed back to the caller: an ndarray, or a tracer of an enclosing
+    differentiation (kept, so that derivatives of derivatives see through it)."""
+    return x if getattr(x, "_adcheck_tracer", False) else np.asarray(x)
+
+
+def as_input(x):
+    """A point to differentiate at: float64 ndarray, or an enclosing level's tracer as is."""
+    return x if getattr(x, "_adcheck_tracer", False) else np.asarray(x, dtype=np.float64)
+
+
 def _concrete_args(args):
     return [concrete(a) if not isinstance(a, (list, tuple)) else type(a)(_concrete_args(a))
             for a in args]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adcheck.methods.dispatch import Tracer, concrete, new_level, tracing
+from adcheck.methods.dispatch import Tracer, as_input, concrete, new_level, outer, tracing
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import align_tangent
 from adcheck.prims.table import bind
@@ -86,10 +86,14 @@ def jvp_batch(f, x, tangents):
 
 
 def jacobian(f, x):
-    """Full Jacobian (m, n) of f at x in one batched forward pass (k = n)."""
-    x = np.asarray(x, dtype=np.float64)
-    n = x.size
-    seeds = np.eye(n).reshape((n,) + x.shape)
+    """Full Jacobian (m, n) of f at x in one batched forward pass (k = n).
+
+    Inside an enclosing differentiation x may be its tracer; the result then
+    stays traced at that level, so Jacobians nest.
+    """
+    x = as_input(x)
+    n = int(np.size(concrete(x)))
+    seeds = np.eye(n).reshape((n,) + tuple(np.shape(concrete(x))))
     y, t = jvp_batch(f, x, seeds)
     m = int(np.size(concrete(y)))
-    return np.asarray(concrete(y)), np.asarray(concrete(t)).reshape(n, m).T
+    return outer(y), np.transpose(np.reshape(outer(t), (n, m)))

@@ -22,7 +22,7 @@ import itertools
 
 import numpy as np
 
-from adcheck.methods.dispatch import Tracer, concrete, new_level, tracing
+from adcheck.methods.dispatch import Tracer, as_input, concrete, new_level, outer, tracing
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import unbroadcast
 from adcheck.prims.table import bind
@@ -116,7 +116,7 @@ def backward(order, out_id, seed, magnitude=False):
 def vjp(f, x):
     """Trace f at x; return ``(f(x), pullback)`` with pullback(ȳ) = Jᵀȳ shaped like x."""
     level = new_level()
-    x = np.asarray(x, dtype=np.float64) if not getattr(x, "_adcheck_tracer", False) else x
+    x = as_input(x)
     xv = Var(x, None, level)
     x_id, x_shape = xv._id, np.shape(concrete(x))
     with tracing():
@@ -141,17 +141,23 @@ def vjp(f, x):
 
 
 def jacobian(f, x):
-    """Full Jacobian (m, n) of f at x by m backward passes over one tape."""
-    x = np.asarray(x, dtype=np.float64)
+    """Full Jacobian (m, n) of f at x by m backward passes over one tape.
+
+    Inside an enclosing differentiation x may be its tracer; rows then stay
+    traced at that level, so Jacobians nest.
+    """
+    x = as_input(x)
     y, pull = vjp(f, x)
-    y = np.asarray(concrete(y))
-    m = y.size
-    rows = np.empty((m, x.size))
+    shape = np.shape(concrete(y))
+    m = int(np.prod(shape, dtype=int))
+    rows = []
     for i in range(m):
         seed = np.zeros(m)
         seed[i] = 1.0
-        rows[i] = np.asarray(concrete(pull(seed.reshape(y.shape)))).reshape(-1)
-    return y, rows
+        rows.append(np.reshape(outer(pull(seed.reshape(shape))), (-1,)))
+    if not any(getattr(r, "_adcheck_tracer", False) for r in rows):
+        return np.asarray(concrete(y)), np.array(rows).reshape(m, -1)
+    return outer(y), np.stack(rows)
 
 
 def magnitudes(f, x):
