@@ -59,6 +59,19 @@ def run_method(target: Target, name: str) -> Estimate:
     return fd.jacobian(target.flat_f, x0.reshape(-1), name, f0=target.value.reshape(-1))
 
 
+def run_each(names, run):
+    """``run(name)`` for every method name: (estimates, failures), a method that cannot run
+    (MethodError) or has no answer here (InconclusiveError) is kept as a failure."""
+    estimates, failures = {}, {}
+    with np.errstate(all="ignore"):
+        for name in names:
+            try:
+                estimates[name] = run(name)
+            except (MethodError, InconclusiveError) as exc:
+                failures[name] = exc
+    return estimates, failures
+
+
 def _not_analytic(target: Target) -> Optional[str]:
     if target.complex_analytic is True:
         return None
@@ -164,15 +177,9 @@ def analyse(target: Target, methods: Optional[Iterable[str]] = None, *, steps: b
     names = [m for m in METHODS if m in names]  # display order
     value = _checked_value(target)
 
-    estimates, failures = {}, {}
     stand_ins = _stand_ins()
     stand_ins.reset()
-    with np.errstate(all="ignore"):
-        for name in names:
-            try:
-                estimates[name] = run_method(target, name)
-            except (MethodError, InconclusiveError) as exc:
-                failures[name] = exc
+    estimates, failures = run_each(names, lambda name: run_method(target, name))
     ref_name, ref = _reference(estimates)
     notes = []
     if stand_ins.used():

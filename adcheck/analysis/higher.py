@@ -31,14 +31,14 @@ from typing import Callable, Iterable, Optional
 
 import numpy as np
 
-from adcheck.analysis.compare import _checked_value, _judge, _roundoff_tol
+from adcheck.analysis.compare import _checked_value, _judge, _roundoff_tol, run_each
 from adcheck.analysis.compare import verdict as shared_verdict
 from adcheck.analysis.results import Kink, KeyedReport, MethodResult, Report
 from adcheck.analysis.second import (_gradient, _kinks, _plain_result, _require_scalar, _symmetry,
                                      _tolerance, _undefined)
-from adcheck.analysis.second_methods import _exact, derivative_texts, grad_flat
+from adcheck.analysis.second_methods import _exact, derivative_texts
 from adcheck.analysis.second_methods import run_method as run_second
-from adcheck.errors import DomainError, InconclusiveError, MethodError, UsageError
+from adcheck.errors import DomainError, UsageError
 from adcheck.methods.base import Estimate
 from adcheck.target import Target
 
@@ -227,13 +227,7 @@ def analyse_order(target: Target, order: int, methods: Optional[Iterable[str]] =
     g0 = _gradient(target)
     with np.errstate(all="ignore"):
         prev0 = g0 if order == 2 else _previous(target, order)
-    estimates, failures = {}, {}
-    with np.errstate(all="ignore"):
-        for name in names:
-            try:
-                estimates[name] = run_method(target, order, name, prev0)
-            except (MethodError, InconclusiveError) as exc:
-                failures[name] = exc
+    estimates, failures = run_each(names, lambda name: run_method(target, order, name, prev0))
     all_names = order_methods(order)
     ref_name = next((n for n in (all_names[0], all_names[1], all_names[2], "fd") if n in estimates), None)
     ref = None if ref_name is None else estimates[ref_name].jacobian

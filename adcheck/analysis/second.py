@@ -22,13 +22,14 @@ from typing import Iterable, Optional
 
 import numpy as np
 
+from adcheck.analysis.compare import run_each
 from adcheck.analysis.compare import verdict as shared_verdict
 from adcheck.analysis.compare import (EPS, KINK_MAX_N, ROUNDOFF_ULPS, _checked_value, _judge,
                                       _roundoff_tol, analyse)
 from adcheck.analysis.results import Kink, KeyedReport, MethodResult, Report, as_tuple
 from adcheck.analysis.second_methods import (AD2_METHODS, SECOND_METHODS, derivative_texts,
                                              grad_flat, run_method)
-from adcheck.errors import AdcheckError, DomainError, InconclusiveError, MethodError, UsageError
+from adcheck.errors import AdcheckError, DomainError, UsageError
 from adcheck.target import Target
 
 
@@ -114,13 +115,7 @@ def _analyse(target: Target, names: list, v: Optional[np.ndarray]) -> KeyedRepor
     command = "hessian" if v is None else "hvp"
     value = float(np.reshape(_checked_value(target), -1)[0])
     g0 = _gradient(target)
-    estimates, failures = {}, {}
-    with np.errstate(all="ignore"):
-        for name in names:
-            try:
-                estimates[name] = run_method(target, name, v, g0)
-            except (MethodError, InconclusiveError) as exc:
-                failures[name] = exc
+    estimates, failures = run_each(names, lambda name: run_method(target, name, v, g0))
     ref_name = next((n for n in ("symbolic",) + AD2_METHODS + ("fd",) if n in estimates), None)
     ref = None if ref_name is None else estimates[ref_name].jacobian
     notes = list(target.notes)

@@ -94,6 +94,12 @@ def _debug_option():
     return typer.Option(False, "--debug", help="Show full tracebacks on errors.")
 
 
+def _method_option():
+    return typer.Option(None, "--method", "-m", metavar="M",
+                        help="Methods to run (repeat or comma-separate): "
+                             + ", ".join(METHOD_NAMES) + ". Default: all.")
+
+
 def _second_method_option():
     return typer.Option(None, "--method", "-m", metavar="M",
                         help="Methods to run (repeat or comma-separate): "

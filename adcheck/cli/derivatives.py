@@ -6,8 +6,8 @@ from typing import Callable, List, Optional
 
 import typer
 
-from adcheck.cli.common import (METHOD_NAMES, SECOND_METHOD_NAMES, OutputFormat, _at_option, _debug_option, _format_option,
-                                _load, _noted, _run, _second_method_option, _target_argument,
+from adcheck.cli.common import (SECOND_METHOD_NAMES, OutputFormat, _at_option, _debug_option, _format_option,
+                                _load, _method_option, _noted, _run, _second_method_option, _target_argument,
                                 _timeout_option, _wrt_option, app, parse_methods)
 
 GRAD_EPILOG = """[bold]Examples[/bold]
@@ -26,14 +26,9 @@ GRAD_EPILOG = """[bold]Examples[/bold]
 
 @app.command(epilog=GRAD_EPILOG)
 def grad(
-    target: str = typer.Argument(..., metavar="TARGET",
-                                 help="An expression such as \"x**2*sin(x)\", or an expression file."),
-    at: Optional[str] = typer.Option(None, "--at", metavar="POINT",
-                                     help="The point: 1.5 | x=1,y=2 | 1,2 (natural name order) "
-                                          "| [1, 2, 3] | @point.json. Expression files carry their own."),
-    method: Optional[List[str]] = typer.Option(
-        None, "--method", "-m", metavar="M",
-        help="Methods to run (repeat or comma-separate): " + ", ".join(METHOD_NAMES) + ". Default: all."),
+    target: str = _target_argument(),
+    at: Optional[str] = _at_option(),
+    method: Optional[List[str]] = _method_option(),
     steps: bool = typer.Option(False, "--steps",
                                help="Also sweep the finite-difference step h from 1e-1 to 1e-14."),
     memory: bool = typer.Option(False, "--memory",
@@ -46,9 +41,8 @@ def grad(
                                             "(needs pip install 'adcheck[plot]')."),
     wrt: Optional[List[str]] = _wrt_option(),
     timeout: Optional[float] = _timeout_option(),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f",
-                                     help="table for people, json for scripts (one document on stdout)."),
-    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    fmt: OutputFormat = _format_option(),
+    debug: bool = _debug_option(),
 ) -> None:
     """Check the gradient of a function at a point, every way adcheck knows.
 
@@ -97,9 +91,7 @@ JACOBIAN_EPILOG = """[bold]Examples[/bold]
 def jacobian(
     target: str = _target_argument(),
     at: Optional[str] = _at_option(),
-    method: Optional[List[str]] = typer.Option(
-        None, "--method", "-m", metavar="M",
-        help="Methods to run (repeat or comma-separate): " + ", ".join(METHOD_NAMES) + ". Default: all."),
+    method: Optional[List[str]] = _method_option(),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE",
                                        help="Draw the error heat map of the Jacobian to FILE.png or FILE.svg "
                                             "(needs pip install 'adcheck[plot]')."),
