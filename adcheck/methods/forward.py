@@ -18,14 +18,7 @@ from adcheck.methods.dispatch import Tracer, as_input, concrete, new_level, oute
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import align_tangent
 from adcheck.prims.table import bind
-
-
-def _ndim(x):
-    return x.ndim if getattr(x, "_adcheck_tracer", False) else np.ndim(x)
-
-
-def _shape(x):
-    return x.shape if getattr(x, "_adcheck_tracer", False) else np.shape(x)
+from adcheck.prims.table import ndim_of as _ndim, shape_of as _shape
 
 
 class Dual(Tracer):

@@ -15,22 +15,11 @@ import numpy as np
 
 from adcheck.errors import UnsupportedOpError
 from adcheck.prims.table import bind, get
+from adcheck.prims.table import is_traced as _is_traced, ndim_of as _ndim, shape_of as _shape
 
 
 def _p(name):
     return get(name)
-
-
-def _is_traced(x):
-    return getattr(x, "_adcheck_tracer", False)
-
-
-def _ndim(x):
-    return x.ndim if _is_traced(x) else np.ndim(x)
-
-
-def _shape(x):
-    return x.shape if _is_traced(x) else np.shape(x)
 
 
 def asarray(x):

@@ -65,18 +65,11 @@ from adcheck.methods import forward, reverse
 from adcheck.methods.dispatch import new_level, tracing
 from adcheck.methods.plain import unplain
 from adcheck.prims.table import Primitive, bind, top_tracer
+from adcheck.prims.table import is_traced as _traced, shape_of as _shape
 
 
 class RuleError(MethodError):
     """A user's derivative rule returned something unusable (shape, count)."""
-
-
-def _traced(a) -> bool:
-    return getattr(a, "_adcheck_tracer", False)
-
-
-def _shape(a) -> tuple:
-    return tuple(a.shape) if _traced(a) else np.shape(a)
 
 
 class CustomFunction:

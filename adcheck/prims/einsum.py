@@ -25,6 +25,7 @@ import numpy as np
 from adcheck.errors import UnsupportedOpError
 from adcheck.prims.broadcast import unbroadcast
 from adcheck.prims.table import Primitive, bind, get, register
+from adcheck.prims.table import is_traced as _traced
 
 
 def _fresh(used, count):
@@ -148,10 +149,6 @@ def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="
     inputs, output = normalize(subscripts, [np.ndim(o) if not _traced(o) else o.ndim for o in ops])
     opt = optimize if isinstance(optimize, (bool, str)) else False
     return bind(get("einsum"), *ops, inputs=inputs, output=output, original=subscripts, optimize=opt)
-
-
-def _traced(x):
-    return getattr(x, "_adcheck_tracer", False)
 
 
 def tensordot(a, b, axes=2):

@@ -55,14 +55,7 @@ import numpy as np
 from adcheck.errors import UnsupportedOpError, UsageError
 from adcheck.methods import forward, reverse
 from adcheck.prims.table import Primitive, bind, top_tracer
-
-
-def _traced(a) -> bool:
-    return getattr(a, "_adcheck_tracer", False)
-
-
-def _shape(a) -> tuple:
-    return tuple(a.shape) if _traced(a) else np.shape(a)
+from adcheck.prims.table import is_traced as _traced, shape_of as _shape
 
 
 class ImplicitFunction:

@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+import numpy as np
+
 _REGISTRY: dict[str, "Primitive"] = {}
 
 
@@ -84,6 +86,21 @@ class Primitive:
 
 def _is_tracer(a) -> bool:
     return getattr(a, "_adcheck_tracer", False)
+
+
+def is_traced(a) -> bool:
+    """True for adcheck's traced values (Dual, Var, SymArray, Plain)."""
+    return getattr(a, "_adcheck_tracer", False)
+
+
+def shape_of(a) -> tuple:
+    """The shape of an array or a traced value (np.shape would convert the tracer)."""
+    return tuple(a.shape) if getattr(a, "_adcheck_tracer", False) else np.shape(a)
+
+
+def ndim_of(a) -> int:
+    """The number of dimensions of an array or a traced value."""
+    return a.ndim if getattr(a, "_adcheck_tracer", False) else np.ndim(a)
 
 
 def top_tracer(args):
