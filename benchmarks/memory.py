@@ -7,7 +7,9 @@ Prints a table and appends nothing to RESULTS.md: the counts are exact
 in the README.
 """
 
+import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -15,34 +17,17 @@ import adcheck
 from adcheck.methods.checkpoint import tape_memory
 
 
-def _layer(h):
-    return np.tanh(0.9 * h + 0.1)
-
-
-def chain(L, segment=None):
-    if segment is None:
-        def f(x):
-            h = x
-            for _ in range(L):
-                h = _layer(h)
-            return np.sum(h)
-        return f
-
-    @adcheck.checkpoint
-    def block(h):
-        for _ in range(segment):
-            h = _layer(h)
-        return h
-
-    def f(x):
-        h = x
-        for _ in range(L // segment):
-            h = block(h)
-        return np.sum(h)
-    return f
+def _example():
+    """examples/checkpoint_chain.py, which builds the plain and checkpointed chains."""
+    path = Path(__file__).resolve().parents[1] / "examples" / "checkpoint_chain.py"
+    spec = importlib.util.spec_from_file_location("checkpoint_chain", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main():
+    chain = _example().make_chain
     x = np.linspace(-1.0, 1.0, 1000)
     print(f"{'L':>6} {'plain values':>13} {'plain MB':>9} {'ckpt peak values':>17} {'ckpt peak MB':>13} {'max |Δgrad|':>12}")
     for L in (16, 64, 256, 1024, 4096):

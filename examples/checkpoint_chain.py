@@ -27,22 +27,32 @@ def _layer(h):
     return np.tanh(0.9 * h + 0.1)
 
 
+def make_chain(layers, segment=None):
+    """x -> sum(h_L) through ``layers`` layers; with ``segment``, each run of that many
+    layers is one checkpointed segment (benchmarks/memory.py and the tests use this too)."""
+    def block(h, count):
+        for _ in range(count):
+            h = _layer(h)
+        return h
+
+    if segment is None:
+        return lambda x: np.sum(block(x, layers))
+    seg = adcheck.checkpoint(lambda h: block(h, segment))
+
+    def f(x):
+        h = x
+        for _ in range(layers // segment):
+            h = seg(h)
+        return np.sum(h)
+    return f
+
+
+_deep, _deep_checkpointed = make_chain(LAYERS), make_chain(LAYERS, SEGMENT)
+
+
 def deep(x):
-    h = x
-    for _ in range(LAYERS):
-        h = _layer(h)
-    return np.sum(h)
-
-
-@adcheck.checkpoint
-def _segment(h):
-    for _ in range(SEGMENT):
-        h = _layer(h)
-    return h
+    return _deep(x)
 
 
 def deep_checkpointed(x):
-    h = x
-    for _ in range(LAYERS // SEGMENT):
-        h = _segment(h)
-    return np.sum(h)
+    return _deep_checkpointed(x)

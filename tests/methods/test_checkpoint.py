@@ -1,39 +1,22 @@
 """Gradient checkpointing: same gradients, tape peak growing like √L instead of L."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import adcheck
-from adcheck.methods.checkpoint import checkpoint, tape_memory
+from adcheck.frontends.pyfile import load
+from adcheck.methods.checkpoint import tape_memory
 
-
-def _layer(h):
-    return np.tanh(0.9 * h + 0.1)
+# the chain builder of examples/checkpoint_chain.py (loaded the way adcheck loads user files)
+_EXAMPLE = load(str(Path(__file__).resolve().parents[2] / "examples" / "checkpoint_chain.py") + "::deep",
+               None).module
 
 
 def _chain(L, segment=None):
-    if segment is None:
-        def f(x):
-            h = x
-            for _ in range(L):
-                h = _layer(h)
-            return np.sum(h)
-        return f
-
-    @checkpoint
-    def block(h):
-        for _ in range(segment):
-            h = _layer(h)
-        return h
-
-    def f(x):
-        h = x
-        for _ in range(L // segment):
-            h = block(h)
-        return np.sum(h)
-    return f
+    return _EXAMPLE.make_chain(L, segment)
 
 
 X = np.linspace(-1.0, 1.0, 8)
