@@ -85,7 +85,25 @@ _UFUNC_ALIASES = {"true_divide": "divide", "conjugate": "positive", "conj": "pos
 piecewise_log: list = []
 
 
+# ufunc -> its primitive, filled on first use (the name lookups run once per ufunc)
+_UFUNC_PRIMS: dict = {}
+
+
+def _ufunc_prim(ufunc):
+    name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+    try:
+        prim = get(name)
+    except KeyError:
+        raise UnsupportedOpError(f"np.{name}") from None
+    _UFUNC_PRIMS[ufunc] = prim
+    return prim
+
+
 def handle_ufunc(ufunc, method, inputs, kwargs):
+    if method == "__call__" and not kwargs:
+        prim = _UFUNC_PRIMS.get(ufunc)
+        if prim is not None:
+            return bind(prim, *inputs)
     name = ufunc.__name__
     if kwargs.get("out") is not None:
         raise UnsupportedOpError(f"np.{name}(..., out=...)", detail="in-place output into a traced array")
@@ -102,11 +120,9 @@ def handle_ufunc(ufunc, method, inputs, kwargs):
     if name in _PIECEWISE_CONSTANT:
         piecewise_log.append(name)
         return ufunc(*_concrete_args(inputs), **kwargs)
-    name = _UFUNC_ALIASES.get(name, name)
-    try:
-        prim = get(name)
-    except KeyError:
-        raise UnsupportedOpError(f"np.{name}") from None
+    prim = _UFUNC_PRIMS.get(ufunc)
+    if prim is None:
+        prim = _ufunc_prim(ufunc)
     return bind(prim, *inputs)
 
 
@@ -121,6 +137,39 @@ def handle_function(func, args, kwargs):
     mod = getattr(func, "__module__", "numpy") or "numpy"
     prefix = "np.linalg." if "linalg" in mod else "np."
     raise UnsupportedOpError(f"{prefix}{func.__name__}")
+
+
+# Tracer types whose NumPy protocol methods are exactly Tracer's (Var, Dual, SymArray
+# register themselves; Plain does not: it overrides __array_ufunc__), and operand
+# types that carry no NumPy override of their own.  For these, ``np.add(s, o)``
+# would go straight to handle_ufunc -> bind(prim, s, o); the operators call bind
+# directly and save NumPy's override search.
+DIRECT_TYPES: set = set()
+_PLAIN_OPERANDS = {float, int, np.ndarray, np.float64}
+
+
+def _operator(ufunc, reflected=False):
+    def op(s, o):
+        if type(s) in DIRECT_TYPES and (type(o) in _PLAIN_OPERANDS or type(o) in DIRECT_TYPES):
+            prim = _UFUNC_PRIMS.get(ufunc)
+            if prim is not None:
+                return bind(prim, o, s) if reflected else bind(prim, s, o)
+        return ufunc(o, s) if reflected else ufunc(s, o)
+
+    op.__name__ = f"__{'r' if reflected else ''}{ufunc.__name__}__"
+    return op
+
+
+def _unary(ufunc):
+    def op(s):
+        if type(s) in DIRECT_TYPES:
+            prim = _UFUNC_PRIMS.get(ufunc)
+            if prim is not None:
+                return bind(prim, s)
+        return ufunc(s)
+
+    op.__name__ = f"__{ufunc.__name__}__"
+    return op
 
 
 class Tracer:
@@ -164,21 +213,24 @@ class Tracer:
                    "with a made outside f; and in library code calling np.asarray)")
 
     # -- operators -----------------------------------------------------------
-    __add__ = lambda s, o: np.add(s, o)
-    __radd__ = lambda s, o: np.add(o, s)
-    __sub__ = lambda s, o: np.subtract(s, o)
-    __rsub__ = lambda s, o: np.subtract(o, s)
-    __mul__ = lambda s, o: np.multiply(s, o)
-    __rmul__ = lambda s, o: np.multiply(o, s)
-    __truediv__ = lambda s, o: np.divide(s, o)
-    __rtruediv__ = lambda s, o: np.divide(o, s)
-    __pow__ = lambda s, o: np.power(s, o)
-    __rpow__ = lambda s, o: np.power(o, s)
-    __matmul__ = lambda s, o: np.matmul(s, o)
-    __rmatmul__ = lambda s, o: np.matmul(o, s)
-    __neg__ = lambda s: np.negative(s)
+    # Each one is np.<ufunc>(s, o) -- the same call NumPy makes for an ndarray --
+    # with the protocol round trip skipped where it is known to land on
+    # handle_ufunc anyway (see _operator).
+    __add__ = _operator(np.add)
+    __radd__ = _operator(np.add, reflected=True)
+    __sub__ = _operator(np.subtract)
+    __rsub__ = _operator(np.subtract, reflected=True)
+    __mul__ = _operator(np.multiply)
+    __rmul__ = _operator(np.multiply, reflected=True)
+    __truediv__ = _operator(np.divide)
+    __rtruediv__ = _operator(np.divide, reflected=True)
+    __pow__ = _operator(np.power)
+    __rpow__ = _operator(np.power, reflected=True)
+    __matmul__ = _operator(np.matmul)
+    __rmatmul__ = _operator(np.matmul, reflected=True)
+    __neg__ = _unary(np.negative)
     __pos__ = lambda s: s
-    __abs__ = lambda s: np.absolute(s)
+    __abs__ = _unary(np.absolute)
     __mod__ = lambda s, o: np.remainder(s, o)
     __rmod__ = lambda s, o: np.remainder(o, s)
     __floordiv__ = lambda s, o: np.floor_divide(s, o)

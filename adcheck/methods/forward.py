@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adcheck.methods.dispatch import Tracer, as_input, concrete, new_level, outer, tracing
+from adcheck.methods.dispatch import DIRECT_TYPES, Tracer, as_input, concrete, new_level, outer, tracing
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import align_tangent
 from adcheck.prims.table import bind
@@ -38,10 +38,14 @@ class Dual(Tracer):
     def _process(self, prim, args, params):
         level = self._level
         primals, tangents = [], []
+        k = None
         for a in args:
             if type(a) is Dual and a._level == level:
                 primals.append(a.primal)
-                tangents.append(a.tangent)
+                t = a.tangent
+                tangents.append(t)
+                if k is None:
+                    k = t.shape[0]
             else:
                 primals.append(a)
                 tangents.append(None)
@@ -53,12 +57,13 @@ class Dual(Tracer):
         t_out = prim.jvp(tangents, ans, *primals, **params)
         if t_out is None:
             return ans
-        k = next(np.shape(t)[0] if not getattr(t, "_adcheck_tracer", False) else t.shape[0]
-                 for t in tangents if t is not None)
         want = (k,) + tuple(_shape(ans))
         if tuple(_shape(t_out)) != want:
             t_out = np.broadcast_to(t_out, want)
         return Dual(ans, t_out, level)
+
+
+DIRECT_TYPES.add(Dual)
 
 
 def jvp_batch(f, x, tangents):

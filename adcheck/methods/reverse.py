@@ -22,25 +22,41 @@ import itertools
 
 import numpy as np
 
-from adcheck.methods.dispatch import Tracer, as_input, concrete, new_level, outer, tracing
+from adcheck.methods.dispatch import DIRECT_TYPES, Tracer, as_input, concrete, new_level, outer, tracing
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import unbroadcast
-from adcheck.prims.table import bind
+from adcheck.prims.table import bind, top_tracer
+
+ndarray = np.ndarray
 
 _ids = itertools.count()
+_next_id = _ids.__next__
+
+
+def _shape(v) -> tuple:
+    """The shape of a primal (ndarray, NumPy scalar, Python number or enclosing tracer)."""
+    shape = getattr(v, "shape", None)
+    return np.shape(v) if shape is None else tuple(shape)
 
 
 class Node:
-    """One primitive application on the tape."""
+    """One primitive application on the tape.
 
-    __slots__ = ("prim", "args", "params", "ans", "parents")
+    ``shapes`` (elementwise primitives only): for each entry of ``parents``,
+    the parent's shape if it differs from the output's (its cotangent must be
+    un-broadcast), else None -- found once when the node is recorded, not in
+    every backward pass.
+    """
 
-    def __init__(self, prim, args, params, ans, parents):
+    __slots__ = ("prim", "args", "params", "ans", "parents", "shapes")
+
+    def __init__(self, prim, args, params, ans, parents, shapes=None):
         self.prim = prim
         self.args = args
         self.params = params
         self.ans = ans
         self.parents = parents  # [(argument position, parent id, parent node or None)]
+        self.shapes = shapes
 
 
 class Var(Tracer):
@@ -52,36 +68,59 @@ class Var(Tracer):
         self.primal = primal
         self.node = node
         self._level = level
-        self._id = next(_ids)
+        self._id = _next_id()
         self._view = False
 
     def _process(self, prim, args, params):
         level = self._level
         primals, parents = [], []
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if type(a) is Var and a._level == level:
                 primals.append(a.primal)
                 parents.append((i, a._id, a.node))
             else:
                 primals.append(a)
-        ans = bind(prim, *primals, **params)
-        return Var(ans, Node(prim, primals, params, ans, parents), level)
+            i += 1
+        top = top_tracer(primals)  # an enclosing level's tracer, or None: run NumPy
+        ans = prim.impl(*primals, **params) if top is None else top._process(prim, primals, params)
+        shapes = None
+        if prim.elementwise:
+            out_shape = ans.shape if type(ans) is ndarray else _shape(ans)
+            k = 0
+            for j, _, _ in parents:
+                p = primals[j]
+                s = p.shape if type(p) is ndarray else _shape(p)
+                if s != out_shape:
+                    if shapes is None:
+                        shapes = [None] * len(parents)
+                    shapes[k] = s
+                k += 1
+        return Var(ans, Node(prim, primals, params, ans, parents, shapes), level)
 
     def _become(self, other):
         self.primal, self.node, self._id = other.primal, other.node, other._id
 
 
+DIRECT_TYPES.add(Var)
+
+
 def _toposorted(out_id, out_node):
     """Every (id, node) reachable from the output, latest first (reverse topological order)."""
     seen, stack, order = set(), [(out_id, out_node)], []
+    push, add = stack.append, seen.add
     while stack:
-        vid, node = stack.pop()
+        entry = stack.pop()
+        vid = entry[0]
         if vid in seen:
             continue
-        seen.add(vid)
-        order.append((vid, node))
+        add(vid)
+        order.append(entry)
+        node = entry[1]
         if node is not None:
-            stack.extend((pid, pnode) for _, pid, pnode in node.parents)
+            for _, pid, pnode in node.parents:
+                if pid not in seen:
+                    push((pid, pnode))
     order.sort(key=lambda e: e[0], reverse=True)
     return order
 
@@ -95,21 +134,31 @@ def backward(order, out_id, seed, magnitude=False):
     of any method that evaluates them in floating point.
     """
     adj = {out_id: seed}
+    get = adj.get
     for vid, node in order:
-        g = adj.get(vid)
-        if g is None or node is None:
+        if node is None:
+            continue
+        g = get(vid)
+        if g is None:
             continue
         prim = node.prim
+        rules = prim.vjp
+        variadic = callable(rules)
+        shapes = node.shapes
+        if magnitude:
+            g = np.abs(g)
+        k = 0
         for i, pid, _ in node.parents:
-            c = prim.vjp_rule(i)(np.abs(g) if magnitude else g, node.ans, *node.args, **node.params)
-            if c is None:
-                continue
-            if magnitude:
-                c = np.abs(c)
-            if prim.elementwise:
-                c = unbroadcast(c, np.shape(concrete(node.args[i])))
-            prev = adj.get(pid)
-            adj[pid] = c if prev is None else prev + c
+            rule = rules(i) if variadic else (rules[i] if i < len(rules) else None)
+            c = rule(g, node.ans, *node.args, **node.params)
+            if c is not None:
+                if magnitude:
+                    c = np.abs(c)
+                if shapes is not None and shapes[k] is not None:
+                    c = unbroadcast(c, shapes[k])
+                prev = get(pid)
+                adj[pid] = c if prev is None else prev + c
+            k += 1
     return adj
 
 

@@ -84,23 +84,41 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
+# type -> whether its instances are adcheck tracers; one dict lookup per argument
+# instead of an attribute probe (which fails, slowly, on every ndarray and float)
+_TRACER_TYPES: dict = {}
+
+
+def _tracer_type(t) -> bool:
+    flag = _TRACER_TYPES.get(t)
+    if flag is None:
+        flag = _TRACER_TYPES[t] = bool(getattr(t, "_adcheck_tracer", False))
+    return flag
+
+
 def _is_tracer(a) -> bool:
-    return getattr(a, "_adcheck_tracer", False)
+    flag = _TRACER_TYPES.get(type(a))
+    return _tracer_type(type(a)) if flag is None else flag
 
 
 def is_traced(a) -> bool:
     """True for adcheck's traced values (Dual, Var, SymArray, Plain)."""
-    return getattr(a, "_adcheck_tracer", False)
+    flag = _TRACER_TYPES.get(type(a))
+    return _tracer_type(type(a)) if flag is None else flag
 
 
 def shape_of(a) -> tuple:
     """The shape of an array or a traced value (np.shape would convert the tracer)."""
-    return tuple(a.shape) if getattr(a, "_adcheck_tracer", False) else np.shape(a)
+    if type(a) is np.ndarray:
+        return a.shape
+    return tuple(a.shape) if _is_tracer(a) else np.shape(a)
 
 
 def ndim_of(a) -> int:
     """The number of dimensions of an array or a traced value."""
-    return a.ndim if getattr(a, "_adcheck_tracer", False) else np.ndim(a)
+    if type(a) is np.ndarray:
+        return a.ndim
+    return a.ndim if _is_tracer(a) else np.ndim(a)
 
 
 def top_tracer(args):
@@ -111,14 +129,20 @@ def top_tracer(args):
     so perturbations of different levels never mix.
     """
     top = None
+    level = None
+    types = _TRACER_TYPES
     for a in args:
-        if _is_tracer(a):
-            if top is None or a._level > top._level:
-                top = a
-        elif type(a) in (list, tuple):
-            t = top_tracer(a)
-            if t is not None and (top is None or t._level > top._level):
-                top = t
+        t = type(a)
+        flag = types.get(t)
+        if flag is None:
+            flag = _tracer_type(t)
+        if flag:
+            if top is None or a._level > level:
+                top, level = a, a._level
+        elif t is list or t is tuple:
+            sub = top_tracer(a)
+            if sub is not None and (top is None or sub._level > level):
+                top, level = sub, sub._level
     return top
 
 
