@@ -313,14 +313,19 @@ def to_output(y):
     return y
 
 
-def _is_user_module(module) -> bool:
-    import sysconfig
+_STDLIB: list = []  # the standard library's folder, found once (sysconfig is slow to ask)
 
+
+def _is_user_module(module) -> bool:
     f = getattr(module, "__file__", None)
     if not f:
         return False
     f = os.path.abspath(f)
-    stdlib = os.path.abspath(sysconfig.get_paths()["stdlib"])
+    if not _STDLIB:
+        import sysconfig
+
+        _STDLIB.append(os.path.abspath(sysconfig.get_paths()["stdlib"]))
+    stdlib = _STDLIB[0]
     return not (f.startswith(_ADCHECK_DIR + os.sep) or "site-packages" in f or "dist-packages" in f
                 or f.startswith(stdlib + os.sep))
 
