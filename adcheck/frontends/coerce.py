@@ -250,6 +250,18 @@ def _stand_in_for(value):
         return None
 
 
+_BY_ID: dict = {}  # id(original) -> stand-in, the tables above merged with _stand_in_for's precedence
+
+
+def _stand_ins_by_id() -> dict:
+    """One lookup per global in ``patched`` (the originals are kept alive by the tables, so ids are stable)."""
+    if not _BY_ID:
+        for table in (LINALG_STAND_INS, MATH_STAND_INS, NUMPY_STAND_INS):
+            _BY_ID.update({id(k): v for k, v in table.items()})
+        _BY_ID.update({id(np.linalg): _LINALG, id(math): _MATH, id(np): _NUMPY})
+    return _BY_ID
+
+
 _ADCHECK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _module_cache: dict = {}
 
@@ -282,10 +294,11 @@ def user_modules(module) -> list:
 def patched(module):
     """Install the stand-ins into the globals of the user's modules; restore on exit."""
     saved = []
+    by_id = _stand_ins_by_id()
     for m in user_modules(module):
         g = m.__dict__
         for name, value in list(g.items()):
-            stand = _stand_in_for(value)
+            stand = by_id.get(id(value))
             if stand is not None:
                 saved.append((g, name, value))
                 g[name] = stand
