@@ -150,10 +150,13 @@ _PLAIN_OPERANDS = {float, int, np.ndarray, np.float64}
 
 def _operator(ufunc, reflected=False):
     def op(s, o):
-        if type(s) in DIRECT_TYPES and (type(o) in _PLAIN_OPERANDS or type(o) in DIRECT_TYPES):
+        if type(s) in DIRECT_TYPES:
             prim = _UFUNC_PRIMS.get(ufunc)
             if prim is not None:
-                return bind(prim, o, s) if reflected else bind(prim, s, o)
+                if type(o) in _PLAIN_OPERANDS:  # s is the only traced operand: it processes the op
+                    return s._process(prim, (o, s) if reflected else (s, o), {})
+                if type(o) in DIRECT_TYPES:
+                    return bind(prim, o, s) if reflected else bind(prim, s, o)
         return ufunc(o, s) if reflected else ufunc(s, o)
 
     op.__name__ = f"__{'r' if reflected else ''}{ufunc.__name__}__"
@@ -165,7 +168,7 @@ def _unary(ufunc):
         if type(s) in DIRECT_TYPES:
             prim = _UFUNC_PRIMS.get(ufunc)
             if prim is not None:
-                return bind(prim, s)
+                return s._process(prim, (s,), {})
         return ufunc(s)
 
     op.__name__ = f"__{ufunc.__name__}__"

@@ -36,14 +36,33 @@ def _defstruct(name, impl, jvp, vjp, doc, *, nargs=1, nondiff=(), linear=True, o
 
 # ----- reductions -------------------------------------------------------------
 
+def broadcast_view(g, shape):
+    """``np.broadcast_to(g, shape)`` -- the same read-only view -- built directly for a
+    contiguous ndarray (np.broadcast_to's own set-up costs more than a small backward step)."""
+    if type(g) is np.ndarray and g.flags.c_contiguous and g.ndim <= len(shape):
+        gshape, offset = g.shape, len(shape) - g.ndim
+        strides = [0] * len(shape)
+        for i, d in enumerate(gshape):
+            if d != 1:
+                if d != shape[offset + i]:
+                    return np.broadcast_to(g, shape)  # NumPy raises its own error
+                strides[offset + i] = g.strides[i]
+        view = np.ndarray(shape, g.dtype, g, 0, tuple(strides))
+        view.flags.writeable = False
+        return view
+    return np.broadcast_to(g, shape)
+
+
 def _expand_reduced(g, shape, axis, keepdims):
     """Broadcast a reduced cotangent back over the reduced axes of ``shape``."""
     if axis is None:
-        axis = tuple(range(len(shape)))
+        if type(g) is np.float64:
+            g = np.asarray(g)
+        return broadcast_view(g, shape)  # g is a scalar, or has only 1-axes
     if not keepdims:
         kept = tuple(1 if i in axis else s for i, s in enumerate(shape))
-        g = np.reshape(g, kept)
-    return np.broadcast_to(g, shape)
+        g = np.reshape(g, kept) if type(g) is not np.ndarray else g.reshape(kept)
+    return broadcast_view(g, shape)
 
 
 _defstruct(
@@ -138,7 +157,10 @@ def _is_basic(idx):
 
 def _untake_impl(g, idx, shape):
     g = np.asarray(g)
-    z = np.zeros(shape, dtype=object if g.dtype == object else np.result_type(g, np.float64))
+    if g.dtype == np.float64:
+        z = np.zeros(shape)
+    else:
+        z = np.zeros(shape, dtype=object if g.dtype == object else np.result_type(g, np.float64))
     if _is_basic(idx):
         z[idx] = g
     else:
@@ -155,9 +177,16 @@ def _getitem_jvp(ts, y, x, idx):
     return out
 
 
+def _getitem_vjp(g, y, x, idx):
+    shape = x.shape if type(x) is np.ndarray else np.shape(x)
+    if type(g) is np.ndarray:  # nothing traced: what bind(untake, ...) would run
+        return _untake_impl(g, idx, shape)
+    return untake(g, idx, shape)
+
+
 _defstruct(
     "getitem", lambda x, idx: x[idx], _getitem_jvp,
-    (lambda g, y, x, idx: untake(g, idx, np.shape(x)),),
+    (_getitem_vjp,),
     "x[idx] for basic, advanced and boolean indices;  linear; the VJP scatters-adds ȳ "
     "into zeros shaped like x (repeated indices accumulate).")
 

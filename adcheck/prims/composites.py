@@ -200,6 +200,9 @@ def _mark_view(r):
 
 
 def getitem(x, idx):
+    if type(idx) is slice or type(idx) is int:  # the common x[1:], x[i]: basic, nothing to normalise
+        r = bind(_p("getitem"), x, idx=(idx,))
+        return _mark_view(r)
     idx = _index(idx)
     r = bind(_p("getitem"), x, idx=idx)
     return _mark_view(r) if _basic(idx) else r

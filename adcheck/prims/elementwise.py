@@ -135,8 +135,15 @@ elementwise("divide", np.divide,
             (lambda y, a, b: 1.0 / b, lambda y, a, b: -y / b),
             "a / b;  ∂/∂a = 1/b, ∂/∂b = -a/b² = -y/b.  Undefined at b = 0.",
             sympy=lambda a, b: a / b, domain=(R, POS))
+def _power_partial_a(y, a, b):
+    """∂(a**b)/∂a = b·a^(b-1); for the constant b = 2 that is 2a exactly (a¹ = a), one operation."""
+    if type(b) in (int, float) and b == 2:
+        return 2.0 * a
+    return b * a ** (b - 1)
+
+
 elementwise("power", np.power,
-            (lambda y, a, b: b * a ** (b - 1),
+            (_power_partial_a,
              lambda y, a, b: y * np.log(np.where(a == 0, 1.0, a))),
             "a ** b;  ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (taken as 0 at a = 0, where a^b is 0 "
             "for b > 0; NaN for a < 0, where a^b is not differentiable in b).",

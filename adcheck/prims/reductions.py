@@ -11,6 +11,8 @@ ufunc reductions in sequence along the axis), so values match NumPy's.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from adcheck.errors import UnsupportedOpError
@@ -34,10 +36,13 @@ def _masked(a, where, fill):
 def _count(a, ax, mask, keepdims):
     if mask is not None:
         return np.sum(mask, axis=ax, keepdims=keepdims).astype(np.float64)
-    return int(np.prod([C._shape(a)[i] for i in (ax if ax is not None else range(C._ndim(a)))]))
+    shape = C._shape(a)
+    return math.prod([shape[i] for i in (ax if ax is not None else range(len(shape)))])
 
 
 def sum_(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    if axis is None and out is None and initial is None and where is None and C._is_traced(a):
+        return bind(get("sum"), a, axis=None, keepdims=bool(keepdims))  # the plain np.sum(x)
     C._no_out("sum", out)
     a, _ = _masked(C.asarray(a), where, 0.0)
     r = bind(get("sum"), a, axis=C.norm_axis(axis, C._ndim(a)), keepdims=bool(keepdims))

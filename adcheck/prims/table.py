@@ -173,7 +173,8 @@ def register(prim: Primitive) -> Primitive:
 
 def get(name: str) -> Primitive:
     """The primitive called ``name`` (numpy's name), or KeyError."""
-    _load()
+    if not _loaded:
+        _load()
     return _REGISTRY[name]
 
 
