@@ -16,6 +16,13 @@ Each ``assert_*`` runs the check of :mod:`adcheck.analysis.checks` (or
   differences did not converge.  An undecided check never passes silently:
   move the point, or catch ``Inconclusive`` where a kink is expected.
 
+PyTorch and JAX: ``f`` may be torch or jax code (:mod:`adcheck.frameworks`) and
+``x`` a tensor or jax array.  ``assert_grad(f, None, x)`` checks the
+framework's own gradient of f (and its forward mode); a hand-written
+``grad_f`` in the same framework is checked against FD of f in float64.
+``assert_rule`` takes a ``torch.autograd.Function`` subclass or a
+``jax.custom_vjp`` / ``custom_jvp`` function as well.
+
 ``rtol``/``atol`` replace the per-dtype tolerance model (allowed = atol +
 rtol·|reference|); ``seed`` fixes the random directions (default 0).  Errors
 in the user's own code propagate unchanged.
@@ -46,11 +53,36 @@ def _name(f) -> str:
     return getattr(f, "__name__", None) or "f"
 
 
+def _framework(f):
+    from adcheck.frameworks import framework_of, is_framework_rule
+
+    return None if is_framework_rule(f) else framework_of(f)
+
+
+def _framework_check(f, deriv, x, kind, **kw):
+    """A check of torch / jax code: the framework's own derivative (deriv None) or a hand-written one."""
+    from adcheck.analysis.checks import check_grad, check_jacobian
+    from adcheck.analysis.discover import plain_value
+    from adcheck.frameworks.checks import adapter, check_autograd
+
+    x = plain_value(x)
+    if deriv is None:
+        return check_autograd(f, (x,), name=_name(f), **kw)
+    ad, user = adapter(f), adapter(deriv, _framework(f))
+    check = check_grad if kind == "grad" else check_jacobian
+    return check(lambda z: ad.value([z]), lambda z: user.call([z]), x, name=_name(f),
+                 no_ad=f"{_name(f)} is {ad.framework} code", **kw)
+
+
 def assert_grad(f, grad_f, x, *, rtol=None, atol=None, seed=None):
-    """``grad_f(x)`` is the gradient of scalar ``f`` at ``x``, or AssertionError with the table."""
+    """``grad_f(x)`` is the gradient of scalar ``f`` at ``x``, or AssertionError with the table.
+
+    For torch / jax ``f``, ``grad_f=None`` checks the framework's own gradient."""
     __tracebackhide__ = True
     from adcheck.analysis.checks import check_grad
 
+    if _framework(f):
+        return _verdict(_framework_check(f, grad_f, x, "grad", rtol=rtol, atol=atol, seed=seed))
     return _verdict(check_grad(f, grad_f, x, rtol=rtol, atol=atol, seed=seed, name=_name(f)))
 
 
@@ -59,6 +91,8 @@ def assert_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None):
     __tracebackhide__ = True
     from adcheck.analysis.checks import check_jacobian
 
+    if _framework(f):
+        return _verdict(_framework_check(f, jac_f, x, "jacobian", rtol=rtol, atol=atol, seed=seed))
     return _verdict(check_jacobian(f, jac_f, x, rtol=rtol, atol=atol, seed=seed, name=_name(f)))
 
 
@@ -71,8 +105,11 @@ def assert_hvp(f, hvp_f, x, v, *, rtol=None, atol=None, seed=None):
 
 
 def assert_rule(fn, x, *, rtol=None, atol=None, seed=None):
-    """The custom_vjp / custom_jvp rules of ``fn`` hold at ``x`` (a tuple for several arguments)."""
+    """The custom_vjp / custom_jvp rules of ``fn`` hold at ``x`` (a tuple for several arguments);
+    ``fn`` may also be a torch.autograd.Function subclass or a jax custom_vjp / custom_jvp."""
     __tracebackhide__ = True
+    from adcheck.analysis.discover import plain_value
     from adcheck.analysis.rules import check_rule
 
+    x = tuple(plain_value(list(x))) if isinstance(x, tuple) else plain_value(x)
     return _verdict(check_rule(fn, x, rtol=rtol, atol=atol, seed=seed))

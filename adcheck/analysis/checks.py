@@ -47,6 +47,11 @@ ROW_FLOOR = 1e-3
 FULL_FD_INPUTS = 200     # up to this many inputs FD runs entrywise (about 26 evaluations of f each)
 AD_VALIDATION_DIRECTIONS = 1  # + one one-hot probe: AD rule bugs are systematic, not entry-local
 WORST_K = 5
+# Without AD there are no term sizes M: the user's own rounding is measured instead, by evaluating
+# their derivative at DITHER points a few ulps away (x·(1 ± k·eps), k ≤ 2).  Each entry is then also
+# allowed NOISE_K × the largest change seen: rounding noise, not a formula error, moves that much.
+DITHER = 3
+NOISE_K = 4.0
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,11 @@ class CheckResult:
 # ----- references ---------------------------------------------------------------
 
 def _flat64(f, shape):
+    """f of a flat float64 vector; a float32 output stays float32, so FD sizes its steps and error
+    estimates for the precision f really computes in."""
     def g(z):
-        return np.asarray(f(np.asarray(z, dtype=np.float64).reshape(shape)), dtype=np.float64).reshape(-1)
+        y = np.asarray(f(np.asarray(z, dtype=np.float64).reshape(shape)))
+        return (y if np.issubdtype(y.dtype, np.floating) else y.astype(np.float64)).reshape(-1)
     return g
 
 
@@ -132,21 +140,42 @@ def _ad_reference(f, x64, m):
         return None, None, str(exc)
 
 
-def _allowed(R, M, dtype, B, rtol, atol):
+def _allowed(R, M, dtype, B, rtol, atol, noise=None):
     if rtol is not None or atol is not None:
         return (atol or 0.0) + (rtol or 0.0) * np.abs(R) + B, f"rtol={rtol or 0:g}, atol={atol or 0:g} (given)"
     ulps = ULPS.get(np.dtype(dtype), 2.0 ** 16)
     eps = float(np.finfo(dtype).eps) if np.issubdtype(dtype, np.floating) else EPS64
     row = np.max(M, axis=1, keepdims=True) if M.size else M
     allowed = ulps * eps * (np.maximum(M, np.abs(R)) + ROW_FLOOR * row) + B
-    return allowed, f"{int(ulps)} ulps of {np.dtype(dtype).name} × term size, + reference error"
+    text = f"{int(ulps)} ulps of {np.dtype(dtype).name} × term size, + reference error"
+    if noise is not None:
+        allowed = allowed + NOISE_K * noise
+        text += f", + {NOISE_K:g} × your derivative's own rounding noise"
+    return allowed, text
+
+
+def dither_noise(jac_f, x, U, seed) -> np.ndarray:
+    """The largest change of the user's derivative over DITHER points a few ulps from x (m, n)."""
+    rng = np.random.default_rng(seed + 15485863)
+    eps = np.finfo(x.dtype).eps
+    out = np.zeros(U.shape)
+    for _ in range(DITHER):
+        step = (x * eps * rng.choice([-2.0, -1.0, 1.0, 2.0], size=x.shape)).astype(x.dtype)
+        Uk = np.asarray(jac_f(x + step), dtype=np.float64).reshape(U.shape)
+        out = np.maximum(out, np.where(np.isfinite(Uk), np.abs(Uk - U), 0.0))
+    return out
 
 
 # ----- the check ----------------------------------------------------------------
 
 def check_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None, full=False, name="f",
-                   kind="jacobian", user=None) -> CheckResult:
-    """Compare the user's Jacobian ``jac_f(x)`` (m, n) of f at x with AD and FD.  Never raises on a mismatch."""
+                   kind="jacobian", user=None, ad_f=None, no_ad=None, notes=()) -> CheckResult:
+    """Compare the user's Jacobian ``jac_f(x)`` (m, n) of f at x with AD and FD.  Never raises on a mismatch.
+
+    ``ad_f``: the function adcheck's AD differentiates (default f: give a NumPy twin when f is
+    framework code); ``no_ad``: a reason not to try AD at all (FD is then the reference).
+    ``notes`` are carried into the result.  ``user``: the user's values, instead of calling jac_f.
+    """
     t0 = time.perf_counter()
     seed = 0 if seed is None else int(seed)
     x = np.asarray(x)
@@ -165,13 +194,17 @@ def check_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None, full=False, 
     U = U.astype(np.float64).reshape(m, n)
     del expected
 
-    A, M, ad_why = _ad_reference(f, x64, m)
+    A, M, ad_why = (None, None, no_ad) if no_ad else _ad_reference(f if ad_f is None else ad_f, x64, m)
     flat = _flat64(f, x.shape)
-    notes = [] if A is not None else [f"adcheck's AD could not trace f ({ad_why}); FD is the reference"]
+    notes = list(notes)
+    if A is None:
+        notes.append(f"adcheck's AD could not trace f ({ad_why}); FD is the reference" if not no_ad else
+                     f"{no_ad}: FD is the reference")
+    noise = dither_noise(jac_f, x, U, seed) if A is None and jac_f is not None and user is None else None
     if A is None and n > FULL_FD_INPUTS and not full:
         from adcheck.analysis.projections import check_by_projections
         return check_by_projections(flat, x64, U, name=name, kind=kind, dtype=dtype, seed=seed,
-                                    rtol=rtol, atol=atol, t0=t0, notes=notes)
+                                    rtol=rtol, atol=atol, t0=t0, notes=notes, noise=noise)
     from adcheck.methods import fd
 
     with np.errstate(all="ignore"):
@@ -197,7 +230,7 @@ def check_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None, full=False, 
                          "or f is not differentiable by tracing")
     else:
         R, B, reference, M = F, 2 * E, "FD (Richardson)", np.abs(F)
-    allowed, tol_text = _allowed(R, M, dtype, B, rtol, atol)
+    allowed, tol_text = _allowed(R, M, dtype, B, rtol, atol, noise)
     diff = np.abs(U - R)
     bad = ~(diff <= allowed)  # NaN in U counts as bad
     result = dict(name=name, kind=kind, shape=(m, n), dtype=np.dtype(dtype).name, tolerance=tol_text,
@@ -228,25 +261,32 @@ def check_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None, full=False, 
                        taylor_slope=slope, seconds=time.perf_counter() - t0, notes=tuple(notes), **result)
 
 
-def check_grad(f, grad_f, x, *, rtol=None, atol=None, seed=None, full=False, name="f") -> CheckResult:
+def check_grad(f, grad_f, x, *, rtol=None, atol=None, seed=None, full=False, name="f", ad_f=None,
+               no_ad=None) -> CheckResult:
     """Compare the user's gradient ``grad_f(x)`` of scalar f with AD and FD (see module docstring)."""
-    return check_jacobian(f, grad_f, x, rtol=rtol, atol=atol, seed=seed, full=full, name=name, kind="grad")
+    return check_jacobian(f, grad_f, x, rtol=rtol, atol=atol, seed=seed, full=full, name=name, kind="grad",
+                          ad_f=ad_f, no_ad=no_ad)
 
 
-def check_hvp(f, hvp_f, x, v, *, rtol=None, atol=None, seed=None, name="f") -> CheckResult:
-    """Compare ``hvp_f(x, v)`` with H·v: the directional derivative of ∇f along v (AD and FD)."""
+def check_hvp(f, hvp_f, x, v, *, rtol=None, atol=None, seed=None, name="f", grad=None,
+              no_ad=None) -> CheckResult:
+    """Compare ``hvp_f(x, v)`` with H·v: the directional derivative of ∇f along v (AD and FD).
+
+    ``grad``: the gradient whose directional derivative is the reference (default adcheck's
+    reverse AD of f); ``no_ad``: why AD is not tried on it (FD alone is then the reference).
+    """
     from adcheck.derivatives import _grad_fn
 
     x = np.asarray(x)
     v64 = np.asarray(v, dtype=np.float64).reshape(x.shape)
     user = np.asarray(hvp_f(x, v))
-    g = _grad_fn(f)
+    g = _grad_fn(f) if grad is None else grad
 
     def directional_grad(t):
         return g(x.astype(np.float64) + t[0] * v64)
 
     res = check_jacobian(directional_grad, None, np.zeros(1, dtype=x.dtype), rtol=rtol, atol=atol,
-                         seed=seed, name=name, kind="hvp", user=user.reshape(-1, 1))
+                         seed=seed, name=name, kind="hvp", user=user.reshape(-1, 1), no_ad=no_ad)
     return res
 
 

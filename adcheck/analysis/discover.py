@@ -47,10 +47,26 @@ Expectations
     rule, or a full ``"f grad"``) marks a check that is wrong on purpose: its
     failure is expected ("xfail", the run passes); if it passes that is a
     failure ("xpass").  ``"pass"`` is the default.
+PyTorch and JAX (:mod:`adcheck.frameworks`)
+    A public function of the file written in torch or jax (recognised by the
+    names its code uses, or declared with ``ADCHECK_FRAMEWORK = "torch"``)
+    that has a point in ADCHECK_POINTS is checked without any hand-written
+    derivative: the framework's own gradient / Jacobian (reverse mode) and
+    its forward mode are the derivatives under test ("autograd" checks).  A
+    NumPy twin ``f_numpy`` / ``f_np`` beside it (or ``"numpy": twin`` in
+    ADCHECK_CHECKS) adds adcheck's reverse AD to the references.  With
+    ``order = 2`` (``--order 2``) a scalar framework function also gets a
+    "hessian" check: double backward / grad of grad against FD of its first
+    gradient.  A ``torch.autograd.Function`` subclass or a ``jax.custom_vjp``
+    / ``custom_jvp`` function defined in the file, with a point, is checked
+    like a custom rule.  Points may be tensors or jax arrays (their dtype
+    sets the precision of the check).  ADCHECK_CHECKS entries take
+    ``"framework"`` (torch, jax or numpy) and ``"numpy"`` (the twin); an entry
+    with only ``"f"`` (framework code) is an autograd check.
 Configuration
     ``[tool.adcheck]`` in the nearest ``pyproject.toml`` above the current
     folder: ``paths`` (used when no PATH is given; relative to that file),
-    ``rtol``, ``atol``, ``seed`` (default 0), ``points`` (default 3) and
+    ``rtol``, ``atol``, ``seed`` (default 0), ``points`` (default 3), ``order`` (1 or 2) and
     ``exclude`` (glob patterns matched against each found file's path relative
     to that folder and against its name; files named explicitly are kept).
     Command-line options override it (:meth:`CheckConfig.override`).
@@ -73,8 +89,10 @@ __all__ = ["CheckConfig", "CheckSpec", "load_config", "find_files", "discover"]
 NAMES = {"grad": ("{}_grad", "grad_{}"), "jacobian": ("{}_jac", "jac_{}", "{}_jacobian"),
          "hvp": ("{}_hvp", "hvp_{}")}
 KINDS = ("grad", "jacobian", "hvp", "rule")
-ENTRY_KEYS = {"f", *KINDS, "at", "box", "shape", "points", "v", "dtype", "rtol", "atol", "expect"}
-CONFIG_KEYS = {"paths", "rtol", "atol", "seed", "points", "exclude"}
+ENTRY_KEYS = {"f", *KINDS, "at", "box", "shape", "points", "v", "dtype", "rtol", "atol", "expect",
+              "framework", "numpy"}
+CONFIG_KEYS = {"paths", "rtol", "atol", "seed", "points", "exclude", "order"}
+TWIN_NAMES = ("{}_numpy", "{}_np", "numpy_{}")
 SKIP_DIRS = {"__pycache__", "site-packages", "dist-packages", "node_modules"}
 SKIP_FILES = {"setup.py", "conftest.py", "__init__.py", "__main__.py"}
 NO_POINT = "no point for {}: declare ADCHECK_POINTS or a box"
@@ -90,6 +108,7 @@ class CheckConfig:
     seed: int = 0
     points: int = 3
     exclude: tuple = ()
+    order: int = 1                 # 2: also the second derivative of torch / jax functions
     root: Optional[str] = None     # folder of the pyproject.toml read (None: none found)
 
     def override(self, **given) -> "CheckConfig":
@@ -150,7 +169,7 @@ def load_config(start: Optional[str] = None) -> CheckConfig:
                          hint=f"known keys: {', '.join(sorted(CONFIG_KEYS))}")
     out = {"root": folder}
     for key, kind in (("paths", list), ("exclude", list), ("rtol", float), ("atol", float),
-                      ("seed", int), ("points", int)):
+                      ("seed", int), ("points", int), ("order", int)):
         if key not in table:
             continue
         value = table[key]
@@ -160,6 +179,8 @@ def load_config(start: Optional[str] = None) -> CheckConfig:
             want = "a list of strings" if kind is list else f"a non-negative {kind.__name__}"
             raise UsageError(f"[tool.adcheck] {key} in {candidate} must be {want}, got {value!r}")
         out[key] = tuple(value) if kind is list else kind(value)
+    if out.get("order", 1) not in (1, 2):
+        raise UsageError(f"[tool.adcheck] order in {candidate} must be 1 or 2, got {out['order']!r}")
     if "paths" in out:
         out["paths"] = tuple(os.path.join(folder, p) for p in out["paths"])
     return CheckConfig(**out)
@@ -284,8 +305,26 @@ def public_names(module) -> list:
             and v.__module__ == module.__name__]
 
 
+def plain_value(value):
+    """A point value with torch tensors / jax arrays (also inside lists and dicts) as NumPy arrays."""
+    from adcheck.frameworks import returned_framework
+
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and any(returned_framework(v) for v in value):
+        return [plain_value(v) for v in value]
+    if returned_framework(value) == "torch":
+        return value.detach().cpu().numpy()
+    if returned_framework(value) == "jax":
+        return np.asarray(value)
+    return value
+
+
 def as_dtype(value) -> Optional[np.dtype]:
     """The float dtype a point value asks for (a float ndarray, or one inside a dict), else None."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+        found = [as_dtype(v) for v in value]
+        return next((d for d in found if d is not None), None)
     if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
         return value.dtype
     if isinstance(value, dict):

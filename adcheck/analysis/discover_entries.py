@@ -13,8 +13,8 @@ from typing import Optional
 
 import numpy as np
 
-from adcheck.analysis.discover import (ENTRY_KEYS, KINDS, NAMES, NO_POINT, as_dtype,
-                                       is_custom_function, public_names)
+from adcheck.analysis.discover import (ENTRY_KEYS, KINDS, NAMES, NO_POINT, TWIN_NAMES, as_dtype,
+                                       is_custom_function, plain_value, public_names)
 from adcheck.errors import AdcheckError
 
 __all__ = ["conventional", "explicit", "rules"]
@@ -29,9 +29,11 @@ def conventional(ctx) -> list:
     from adcheck.frontends.pyfile import is_derivative_name
 
     module, out = ctx.module, []
+    twins = {t.format(n) for n in public_names(module) for t in TWIN_NAMES}
     for name in public_names(module):
-        if is_derivative_name(name):
+        if is_derivative_name(name) or name in twins:
             continue
+        before = len(out)
         for kind, patterns in NAMES.items():
             for pattern in patterns:
                 deriv = getattr(module, pattern.format(name), None)
@@ -39,13 +41,58 @@ def conventional(ctx) -> list:
                     label = name if not any(s.label == name and s.kind == kind for s in out) \
                         else f"{name} ({pattern.format(name)})"
                     out.append(_build(ctx, label, kind, getattr(module, name), deriv, {}))
+        if len(out) == before:
+            out += _autograd(ctx, name, getattr(module, name), {})
     return out
+
+
+def _framework(ctx, f, entry) -> Optional[str]:
+    from adcheck.frameworks import framework_of
+
+    declared = entry.get("framework", getattr(ctx.module, "ADCHECK_FRAMEWORK", None))
+    if declared is not None and declared not in ("torch", "jax", "numpy"):
+        raise _Bad(f"framework must be 'torch', 'jax' or 'numpy', got {declared!r}")
+    return framework_of(f, declared)
+
+
+def _twin(ctx, name, entry):
+    if "numpy" in entry:
+        if not callable(entry["numpy"]):
+            raise _Bad("'numpy' must be the NumPy twin of f (a function)")
+        return entry["numpy"]
+    return next((getattr(ctx.module, t.format(name)) for t in TWIN_NAMES
+                 if callable(getattr(ctx.module, t.format(name), None))), None)
+
+
+def _autograd(ctx, name, f, entry) -> list:
+    """The autograd check (and with order 2 the hessian check) of a torch / jax function with a point."""
+    try:
+        framework = _framework(ctx, f, entry)
+    except _Bad as exc:
+        return [ctx.spec(name, "autograd", problem=str(exc))]
+    if framework is None:
+        return []
+    points = getattr(ctx.module, "ADCHECK_POINTS", None) or {}
+    if not entry and not (isinstance(points, dict) and name in points):
+        return []      # a helper without a point: not a check
+    try:
+        extra = {"framework": framework, "twin": _twin(ctx, name, entry)}
+    except _Bad as exc:
+        return [ctx.spec(name, "autograd", problem=str(exc))]
+    kinds = ("autograd", "hessian") if ctx.config.order >= 2 else ("autograd",)
+    return [_build(ctx, name, kind, f, None, entry, extra) for kind in kinds]
 
 
 def rules(ctx) -> list:
     """One rule check per module-level custom_vjp / custom_jvp function of this file with a rule."""
+    from adcheck.frameworks import is_framework_rule
+
     out = []
     for name, obj in vars(ctx.module).items():
+        if not name.startswith("_") and is_framework_rule(obj) and \
+                getattr(obj, "__module__", None) == ctx.module.__name__:
+            out.append(_build(ctx, name, "rule", obj, None, {}, {"framework": is_framework_rule(obj)}))
+            continue
         if name.startswith("_") or not is_custom_function(obj):
             continue
         if getattr(obj, "__module__", None) != ctx.module.__name__:
@@ -74,40 +121,70 @@ def explicit(ctx) -> list:
             if unknown:
                 raise _Bad(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(ENTRY_KEYS))})")
             kinds = [k for k in KINDS if k in entry]
+            f0 = entry.get("f", getattr(ctx.module, label, None))
+            if not kinds and callable(f0) and _framework(ctx, f0, entry):
+                out += _autograd(ctx, label, f0, entry)
+                continue
             if len(kinds) != 1:
-                raise _Bad("needs exactly one of 'grad', 'jacobian', 'hvp', 'rule'")
+                raise _Bad("needs exactly one of 'grad', 'jacobian', 'hvp', 'rule' "
+                           "(or only 'f' for torch / jax code)")
             kind = kinds[0]
             f = entry[kind] if kind == "rule" else entry.get("f", getattr(ctx.module, label, None))
             deriv = None if kind == "rule" else entry[kind]
             if not callable(f) or (kind != "rule" and not callable(deriv)):
                 raise _Bad(f"'f' and {kind!r} must be functions" if kind != "rule"
                            else "'rule' must be a function made by adcheck.custom_vjp/custom_jvp")
-            if kind == "rule" and not is_custom_function(f):
-                raise _Bad("'rule' must be a function made by adcheck.custom_vjp/custom_jvp")
+            if kind == "rule" and not (is_custom_function(f) or _rule_framework(f)):
+                raise _Bad("'rule' must be a function made by adcheck.custom_vjp/custom_jvp, "
+                           "a torch.autograd.Function or a jax.custom_vjp/custom_jvp")
         except _Bad as exc:
             out.append(ctx.spec(label, "file", problem=f"ADCHECK_CHECKS[{label!r}] {exc}"))
             continue
-        out.append(_build(ctx, label, kind, f, deriv, entry))
+        try:
+            fw = _rule_framework(f) if kind == "rule" else _framework(ctx, f, entry)
+            extra = {"framework": fw, "twin": _twin(ctx, label, entry)} if fw else {}
+        except _Bad as exc:
+            out.append(ctx.spec(label, kind, problem=f"ADCHECK_CHECKS[{label!r}] {exc}"))
+            continue
+        out.append(_build(ctx, label, kind, f, deriv, entry, extra))
     return out
+
+
+def _rule_framework(obj) -> Optional[str]:
+    from adcheck.frameworks import is_framework_rule
+
+    return is_framework_rule(obj)
+
+
+def _rule_inputs(f, label):
+    """The inputs of a custom rule's primal: adcheck's .fun, jax's .fun, a torch Function's forward."""
+    from adcheck.frontends.pyfile import _inputs
+
+    if _rule_framework(f) == "torch":
+        names = _inputs(f.forward, label)      # forward(ctx, *inputs), or forward(*inputs) + setup_context
+        return names[1:] if names and names[0] == "ctx" else names
+    return _inputs(f.fun, label)
 
 
 # ----- one check ------------------------------------------------------------------------
 
-def _build(ctx, label: str, kind: str, f, deriv, entry: dict):
+def _build(ctx, label: str, kind: str, f, deriv, entry: dict, extra: Optional[dict] = None):
     """The CheckSpec for f (and its derivative), its points resolved; a problem spec if they cannot be."""
     from adcheck.frontends.pyfile import _inputs
 
-    base = dict(f=f, derivative=deriv)
+    base = dict(f=f, derivative=deriv, extra=dict(extra or {}))
     try:
-        fn = f.fun if kind == "rule" else f
-        args = tuple(_inputs(fn, f"{ctx.file}::{label}"))
+        if kind == "rule":
+            args = tuple(_rule_inputs(f, f"{ctx.file}::{label}"))
+        else:
+            args = tuple(_inputs(f, f"{ctx.file}::{label}"))
         if kind == "hvp" and len(args) != 1:
             raise _Bad(f"{label} takes {len(args)} inputs; an hvp check needs f(x) of one array")
         points_table = getattr(ctx.module, "ADCHECK_POINTS", None) or {}
         if not isinstance(points_table, dict):
             raise _Bad("ADCHECK_POINTS must be a dict mapping function names to points")
-        fname = getattr(fn, "__name__", label)
-        raw_at = entry.get("at", points_table.get(label, points_table.get(fname)))
+        fname = getattr(f, "__name__", label)
+        raw_at = plain_value(entry.get("at", points_table.get(label, points_table.get(fname))))
         dtype = np.dtype(entry["dtype"]) if "dtype" in entry else as_dtype(raw_at)
         dtype = np.dtype(np.float64) if dtype is None else dtype
         if not np.issubdtype(dtype, np.floating):
@@ -122,7 +199,7 @@ def _build(ctx, label: str, kind: str, f, deriv, entry: dict):
             raise _Bad(NO_POINT.format(label))
         v = None
         if "v" in entry:
-            v = _point(entry["v"], args, f"{label} (v)", ctx.folder, dtype)
+            v = _point(plain_value(entry["v"]), args, f"{label} (v)", ctx.folder, dtype)
             if tuple(a.shape for a in v) != shapes:
                 raise _Bad(f"'v' has shape {v[0].shape}, x has shape {shapes[0]}")
         tol = {k: _tolerance(entry[k], k) for k in ("rtol", "atol") if k in entry}

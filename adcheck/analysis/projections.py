@@ -48,8 +48,8 @@ def projections_needed(p_miss: float = P_MISS) -> int:
     return int(math.ceil(math.log2(1.0 / p_miss)))
 
 
-def check_by_projections(flat, x64, U, *, name, kind, dtype, seed, rtol, atol, t0, notes):
-    from adcheck.analysis.checks import ULPS, CheckResult, EntryError
+def check_by_projections(flat, x64, U, *, name, kind, dtype, seed, rtol, atol, t0, notes, noise=None):
+    from adcheck.analysis.checks import NOISE_K, ULPS, CheckResult, EntryError
     from adcheck.methods import fd
 
     x = x64.reshape(-1)
@@ -58,6 +58,7 @@ def check_by_projections(flat, x64, U, *, name, kind, dtype, seed, rtol, atol, t
     ulps = ULPS.get(np.dtype(dtype), 2.0 ** 16)
     eps = float(np.finfo(dtype).eps)
     evals = [0]
+    entry_allowed = ulps * eps * np.abs(U) + (0.0 if noise is None else NOISE_K * noise)
 
     def probe(v, u):
         val, err, k = fd.directional(flat, x, v, "fd-central")
@@ -67,7 +68,7 @@ def check_by_projections(flat, x64, U, *, name, kind, dtype, seed, rtol, atol, t
         if rtol is not None or atol is not None:
             allowed = (atol or 0.0) + (rtol or 0.0) * abs(ref) + 2 * (np.abs(u) @ err)
         else:
-            per_entry = ulps * eps * np.abs(u)[:, None] * np.abs(U) * np.abs(v)[None, :]
+            per_entry = np.abs(u)[:, None] * entry_allowed * np.abs(v)[None, :]
             allowed = HOEFFDING * float(np.sqrt(np.sum(per_entry ** 2))) + 2 * (np.abs(u) @ err)
         return abs(user - ref) <= allowed, user, ref, allowed
 

@@ -53,6 +53,8 @@ class Probe:
 
     def jvp(self, v):
         rule = self.fn.jvp_rule
+        if rule is None and getattr(self.fn, "framework", None):
+            raise RuleFailed("there is no JVP rule to evaluate")
         if rule is None:
             return np.asarray(forward.jvp_batch(self.traced, self.x, v[None])[1]).reshape(-1)
         ts = [t.astype(a.dtype) for t, a in zip(self.split(v), self.xs)]
@@ -61,6 +63,8 @@ class Probe:
 
     def vjp(self, u):
         rule = self.fn.vjp_rule
+        if rule is None and getattr(self.fn, "framework", None):
+            raise RuleFailed("there is no VJP rule to evaluate")
         if rule is None:
             return np.asarray(reverse.vjp(self.traced, self.x)[1](u.reshape(self.y.shape))).reshape(-1)
         r = _call(rule, "VJP", u.reshape(self.y.shape).astype(self.y.dtype), self.y, *self.xs)

@@ -119,11 +119,16 @@ def check_rule(fn, x, *, seed=None, rtol=None, atol=None) -> RuleReport:
     several positional arguments.  seed: for the random directions (None: 0,
     so runs repeat).  Never raises on a failing rule: see the RuleReport.
     """
+    from adcheck.frameworks import is_framework_rule
     from adcheck.prims.custom import CustomFunction
 
-    if not isinstance(fn, CustomFunction):
+    if is_framework_rule(fn):
+        from adcheck.frameworks.checks import rule_adapter
+        fn = rule_adapter(fn)
+    if not isinstance(fn, CustomFunction) and getattr(fn, "framework", None) is None:
         raise UsageError(f"check_rule needs a function made by adcheck.custom_vjp or "
-                         f"adcheck.custom_jvp; got {fn!r}")
+                         f"adcheck.custom_jvp, a torch.autograd.Function or a jax.custom_vjp/"
+                         f"custom_jvp; got {fn!r}")
     if fn.jvp_rule is None and fn.vjp_rule is None:
         raise UsageError(f"{fn.__name__} has no rule to check: add @{fn.__name__}.defvjp or .defjvp")
     name, modes = fn.__name__, tuple(fn.modes().items())
@@ -170,7 +175,8 @@ def _verdict(checks, probe, V, fd_res):
 
 def _output(probe) -> SubCheck:
     w, notes = Worst("output", probe), []
-    views = [("second plain call", lambda: probe.fn.fun(*probe.xs)),
+    foreign = getattr(probe.fn, "output_views", None)
+    views = foreign(probe.xs) if foreign else [("second plain call", lambda: probe.fn.fun(*probe.xs)),
              ("through the rule machinery", lambda: reverse.vjp(probe.traced, probe.x)[0]),
              ("primal traced by AD", lambda: forward.jvp_batch(
                  lambda z: probe.fn.fun(*probe.split(z)), probe.x, np.zeros((1, probe.n)))[0])]
@@ -217,6 +223,8 @@ def _fd(probe, V) -> dict:
 def _label(fn, kind) -> str:
     if (fn.jvp_rule if kind == "JVP" else fn.vjp_rule) is not None:
         return f"user {kind} rule"
+    if getattr(fn, "framework", None):
+        return f"no {kind} rule ({fn.modes()['forward' if kind == 'JVP' else 'reverse']})"
     return f"{'forward' if kind == 'JVP' else 'reverse'} mode through the primal (no {kind} rule)"
 
 

@@ -34,7 +34,7 @@ import sys
 import time
 import zlib
 from contextlib import ExitStack, redirect_stdout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 import numpy as np
@@ -208,6 +208,9 @@ def _split(flat, shapes, dtype) -> tuple:
 def _check_at(spec, point, v, rtol, atol, seed, full):
     from adcheck.analysis import checks
 
+    framework = spec.extra.get("framework")
+    if framework:
+        return _framework_check(spec, point, v, rtol, atol, seed, full)
     if spec.kind == "rule":
         from adcheck.analysis.rules import check_rule
         return check_rule(spec.f, point[0] if len(point) == 1 else tuple(point), seed=seed, rtol=rtol, atol=atol)
@@ -217,6 +220,47 @@ def _check_at(spec, point, v, rtol, atol, seed, full):
     f, d, x = (spec.f, spec.derivative, point[0]) if len(point) == 1 else flat_pair(spec, point)
     check = checks.check_grad if spec.kind == "grad" else checks.check_jacobian
     return check(f, d, x, rtol=rtol, atol=atol, seed=seed, full=full, name=spec.label)
+
+
+def _framework_check(spec, point, v, rtol, atol, seed, full):
+    """The checks of torch / jax code (:mod:`adcheck.frameworks.checks`)."""
+    from adcheck.analysis import checks
+    from adcheck.frameworks import checks as fw
+
+    framework, twin = spec.extra["framework"], spec.extra.get("twin")
+    if spec.kind == "autograd":
+        return fw.check_autograd(spec.f, point, framework=framework, twin=twin, rtol=rtol, atol=atol,
+                                 seed=seed, full=full, name=spec.label)
+    if spec.kind == "hessian":
+        return fw.check_second(spec.f, point, framework=framework, rtol=rtol, atol=atol, seed=seed,
+                               name=spec.label)
+    if spec.kind == "rule":
+        from adcheck.analysis.rules import check_rule
+        return check_rule(fw.rule_adapter(spec.f, twin), point[0] if len(point) == 1 else tuple(point),
+                          seed=seed, rtol=rtol, atol=atol)
+    # a hand-written derivative of framework code: both called on NumPy arrays, converted back
+    ad, user = fw.adapter(spec.f, framework), fw.adapter(spec.derivative, framework)
+    no_ad = None if twin is not None else f"{spec.label} is {framework} code with no NumPy twin"
+    if spec.kind == "hvp":
+        return checks.check_hvp(_numpy_side(ad.value, spec.f), _numpy_side(user.call, spec.derivative),
+                                point[0], v[0], rtol=rtol, atol=atol, seed=seed, name=spec.label,
+                                grad=lambda x: ad.gradient([x]), no_ad="the reference is FD of "
+                                f"{framework}'s own gradient")
+    numpy_spec = replace(spec, f=_numpy_side(ad.value, spec.f), derivative=_numpy_side(user.call, spec.derivative))
+    f, d, x = (numpy_spec.f, numpy_spec.derivative, point[0]) if len(point) == 1 else flat_pair(numpy_spec, point)
+    ad_f = None
+    if twin is not None:
+        ad_f = twin if len(point) == 1 else flat_pair(replace(spec, f=twin, derivative=twin), point)[0]
+    check = checks.check_grad if spec.kind == "grad" else checks.check_jacobian
+    return check(f, d, x, rtol=rtol, atol=atol, seed=seed, full=full, name=spec.label, ad_f=ad_f, no_ad=no_ad)
+
+
+def _numpy_side(call, orig):
+    def numpy_side(*xs):
+        return call(xs)
+    numpy_side.__name__ = getattr(orig, "__name__", "f")
+    numpy_side.__module__ = getattr(orig, "__module__", __name__)
+    return numpy_side
 
 
 def _ratio(result) -> float:

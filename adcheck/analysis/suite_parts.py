@@ -71,6 +71,10 @@ def worst_text(spec, result) -> tuple:
         names = entry_names(spec)
         if result.kind == "hvp":
             entry = f"Hv[{w.output}]"
+        elif result.kind == "hessian":
+            row = names[w.output] if 0 <= w.output < len(names) else f"x[{w.output}]"
+            col = names[w.input] if 0 <= w.input < len(names) else f"x[{w.input}]"
+            entry = f"d2f/d{row}d{col}"
         else:
             col = names[w.input] if 0 <= w.input < len(names) else f"x[{w.input}]"
             entry = col if result.kind == "grad" else f"f[{w.output}] / {col}"

@@ -85,6 +85,8 @@ CHECK_EPILOG = """[bold]Examples[/bold]
 
   adcheck check model.py --format json --seed 7
 
+  adcheck check examples/torch_maml.py --order 2
+
 [bold]Conventions[/bold] (no import of adcheck needed): f_grad / grad_f, f_jac / jac_f, f_hvp / hvp_f
 beside f; points in ADCHECK_POINTS = {"f": [...]}; anything else in ADCHECK_CHECKS;
 wrong-on-purpose checks in ADCHECK_EXPECT = {"f": "fail"}; defaults in [tool.adcheck].
@@ -102,6 +104,9 @@ def check(
     atol: Optional[float] = typer.Option(None, "--atol", help="Absolute tolerance (replaces the model)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the random points (printed; replay with it)."),
     full: bool = typer.Option(False, "--full", help="Entrywise finite differences at any size (no projections)."),
+    order: Optional[int] = typer.Option(None, "--order", min=1, max=2,
+                                        help="2: also check second derivatives of torch / jax functions "
+                                             "(double backward, grad of grad) against FD of their gradient."),
     timeout: Optional[float] = _timeout_option(),
     debug: bool = _debug_option(),
 ) -> None:
@@ -110,7 +115,9 @@ def check(
     Each derivative found in the files is compared with adcheck's reverse and
     forward AD of f and with Richardson finite differences (with their error
     estimate), in float64 even for float32 code, at declared or seeded random
-    points.  Exit code: 0 pass, 1 mismatch, 2 bad input, 3 inconclusive (a kink,
+    points.  PyTorch and JAX functions (with a point in ADCHECK_POINTS) get their
+    framework's own gradient checked, torch.autograd.Function and
+    jax.custom_vjp/custom_jvp rules are checked like custom rules.  Exit code: 0 pass, 1 mismatch, 2 bad input, 3 inconclusive (a kink,
     or the user's code raised).
     """
 
@@ -118,7 +125,7 @@ def check(
         from adcheck.analysis.discover import discover, load_config
         from adcheck.analysis.suite import run_checks
 
-        config = load_config().override(rtol=rtol, atol=atol, seed=seed)
+        config = load_config().override(rtol=rtol, atol=atol, seed=seed, order=order)
         specs = discover(list(paths or ()), config)
         options = {} if timeout is None else {"timeout": timeout}
         with _progress(fmt) as progress:

@@ -79,6 +79,7 @@ def load(spec: str, at: Optional[str], *, wrt: Optional[Sequence[str]] = None,
     module = _import(path, display)
     name, fn = _choose(module, attr, display)
     label = f"{display}::{name}"
+    _refuse_framework(module, fn, label, spec)
     arg_names = _inputs(fn, label)
     chosen = _wrt(wrt, arg_names, name)
     point = _point(module, name, at, arg_names, label, os.path.dirname(path))
@@ -108,6 +109,18 @@ def load(spec: str, at: Optional[str], *, wrt: Optional[Sequence[str]] = None,
 
 
 # ---- the file and the function -------------------------------------------------------
+
+def _refuse_framework(module, fn, label: str, spec: str) -> None:
+    """torch / jax code is not traced by adcheck's own methods: say where it is checked instead."""
+    from adcheck.frameworks import framework_of
+
+    framework = framework_of(fn, getattr(module, "ADCHECK_FRAMEWORK", None))
+    if framework:
+        path = spec.split("::")[0]
+        raise UsageError(f"{label} is {framework} code; adcheck grad/jacobian/hvp/hessian trace NumPy code",
+                         hint=f"check {framework}'s own gradient of it with: adcheck check {path} "
+                              f"(give it a point in ADCHECK_POINTS), or pass a NumPy twin")
+
 
 def _split_spec(spec: str):
     text = spec.strip()
@@ -139,6 +152,11 @@ def _import(path: str, display: str):
             spec.loader.exec_module(module)
         loaded = True
     except (Exception, SystemExit) as exc:
+        missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+        if missing and missing.split(".")[0] in ("torch", "jax", "jaxlib"):
+            extra = "torch" if missing.startswith("torch") else "jax"
+            raise BadInputError(f"{display} needs {missing.split('.')[0]}, which is not installed",
+                                hint=f"pip install 'adcheck[{extra}]'") from exc
         if isinstance(exc, SyntaxError) and exc.filename and is_user_path(exc.filename, folder):
             where = f"{os.path.basename(exc.filename)}:{exc.lineno}"
             raise BadInputError(f"{where}: {exc.msg}") from exc

@@ -1,0 +1,227 @@
+"""Verdicts on torch / jax derivatives, through the machinery of :mod:`adcheck.analysis.checks`.
+
+A framework function f(*arrays) is checked on the flat vector z of its
+concatenated inputs (the layout of ``adcheck grad file.py::f``):
+
+first order  (:func:`check_autograd`) the framework's Jacobian (reverse mode;
+             ``grad`` for a scalar f) is the user's derivative, judged by
+             :func:`adcheck.analysis.checks.check_jacobian`: FD of f in float64
+             (Richardson with its error estimate) and, when the file declares
+             a NumPy twin, adcheck's reverse AD of the twin; dtype-aware
+             tolerances, the user's rounding noise measured by dithering,
+             kinks → inconclusive, projections with localisation for large
+             inputs, the Taylor test.  Then the framework's forward mode:
+             J·v along JVP_DIRECTIONS seeded directions must equal the
+             verified rows (⟨u, J v⟩ = ⟨Jᵀu, v⟩, to the dtype's round-off):
+             a wrong forward rule of a custom Function fails here.
+second order (:func:`check_second`) for a scalar f, the Hessian by double
+             backward (torch) / grad of grad (jax) against FD of the
+             framework's own first gradient in float64 (n ≤ FULL_HESSIAN),
+             or H·v along a seeded direction against the directional FD of
+             that gradient (larger n).
+Precision of the reference
+    f is evaluated in float64 for FD when it can be.  Code that keeps float32
+    tensors of its own (``W = torch.randn(3, dtype=torch.float32)``) may refuse
+    a float64 input, or compute something else in float64 (data drawn per
+    dtype): when the float64 call raises, or its value differs from the
+    user-precision value by more than F64_AGREEMENT·√eps relative, FD runs in
+    the user's precision (fd.py sizes steps and error estimates for it) and
+    a note says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from adcheck.analysis.checks import ULPS, check_jacobian
+from adcheck.errors import UsageError
+from adcheck.frameworks import framework_of, is_framework_rule
+
+__all__ = ["adapter", "rule_adapter", "check_autograd", "check_second", "JVP_DIRECTIONS", "FULL_HESSIAN"]
+
+JVP_DIRECTIONS = 2
+FULL_HESSIAN = 200
+F64_AGREEMENT = 4.0
+
+
+def adapter(f, framework=None):
+    """The TorchFunction / JaxFunction for f (its framework detected unless given)."""
+    framework = framework or framework_of(f)
+    if framework == "torch":
+        from adcheck.frameworks.torch_adapter import TorchFunction
+        return TorchFunction(f)
+    if framework == "jax":
+        from adcheck.frameworks.jax_adapter import JaxFunction
+        return JaxFunction(f)
+    raise ValueError(f"{getattr(f, '__name__', f)!r} is not torch or jax code")
+
+
+def rule_adapter(obj, twin=None):
+    """The TorchRule / JaxRule for a torch.autograd.Function subclass or a jax custom function."""
+    kind = is_framework_rule(obj)
+    if kind == "torch":
+        from adcheck.frameworks.torch_adapter import TorchRule
+        return TorchRule(obj, twin)
+    if kind == "jax":
+        from adcheck.frameworks.jax_adapter import JaxRule
+        return JaxRule(obj, twin)
+    raise ValueError(f"{obj!r} is not a torch.autograd.Function or a jax custom_vjp/custom_jvp")
+
+
+class _Flat:
+    """f(*arrays) of an adapter as a function of one flat vector, in a chosen precision."""
+
+    def __init__(self, ad, shapes, dtype):
+        self.ad, self.shapes, self.dtype = ad, [tuple(s) for s in shapes], np.dtype(dtype)
+        sizes = [int(np.prod(s)) for s in self.shapes]
+        self.cuts = np.cumsum([0] + sizes)
+
+    def split(self, z, dtype=None):
+        """The inputs from the flat vector (z may be one of adcheck's tracers when dtype is None)."""
+        if dtype is not None:
+            z = np.asarray(z).astype(dtype)
+        return [z[a:b].reshape(s) for a, b, s in zip(self.cuts[:-1], self.cuts[1:], self.shapes)]
+
+    def user_precision_value(self, z):
+        return self.ad.value(self.split(z, self.dtype))
+
+
+def _reference_precision(flat: _Flat, z) -> tuple:
+    """(f for FD, note): f in float64 when that is the same function, else in the user's dtype."""
+    y_user = np.asarray(flat.user_precision_value(z), dtype=np.float64)
+    if flat.dtype == np.float64:
+        return (lambda w: flat.ad.value(flat.split(w, np.float64))), None
+    try:
+        y64 = np.asarray(flat.ad.value(flat.split(z, np.float64)), dtype=np.float64)
+        scale = float(np.max(np.abs(y_user), initial=0.0)) or 1.0
+        if y64.shape != y_user.shape:
+            raise ValueError(f"shape {y64.shape} in float64, {y_user.shape} in {flat.dtype}")
+        gap = float(np.max(np.abs(y64 - y_user), initial=0.0))
+        if not gap <= F64_AGREEMENT * np.sqrt(np.finfo(flat.dtype).eps) * scale:
+            raise ValueError(f"f(x) is {y64.reshape(-1)[:1]} in float64 but {y_user.reshape(-1)[:1]} in "
+                             f"{flat.dtype}")
+    except Exception as exc:   # the user's code refused float64, or is another function there
+        why = str(exc).splitlines()[0][:120]
+        return (lambda w: flat.user_precision_value(w)), (
+            f"f cannot be evaluated in float64 ({why}): FD runs in {flat.dtype}, with error estimates "
+            f"for {flat.dtype}")
+    return (lambda w: flat.ad.value(flat.split(w, np.float64))), None
+
+
+def check_autograd(f, xs, *, framework=None, twin=None, rtol=None, atol=None, seed=None, full=False,
+                   name="f"):
+    """Check the framework's own first derivative of f at the point ``xs`` (a tuple of arrays)."""
+    seed = 0 if seed is None else int(seed)
+    ad = adapter(f, framework)
+    xs = [np.asarray(a) for a in xs]
+    dtype = np.result_type(*[a.dtype for a in xs])
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+    flat = _Flat(ad, [a.shape for a in xs], dtype)
+    z = np.concatenate([a.reshape(-1) for a in xs]).astype(dtype)
+    f_ref, note = _reference_precision(flat, z)
+    y = np.asarray(flat.user_precision_value(z))
+    kind = "grad" if y.size == 1 else "jacobian"
+    notes = [note] if note else []
+    ad_f = None
+    if twin is not None:
+        tw = _Flat(None, flat.shapes, np.float64)
+
+        def ad_f(w):
+            return twin(*tw.split(w))
+        ad_f.__module__ = getattr(twin, "__module__", __name__)
+    label = "torch autograd" if ad.framework == "torch" else "jax"
+
+    def jac(w):
+        return ad.jacobian(flat.split(w, dtype))
+    res = check_jacobian(f_ref, jac, z, rtol=rtol, atol=atol, seed=seed, full=full, name=name, kind=kind,
+                         ad_f=ad_f, no_ad=None if twin is not None else "f is framework code with no NumPy twin",
+                         notes=notes)
+    res = replace(res, extra={**res.extra, "framework": ad.framework, "derivative": f"{label} (reverse mode)"})
+    return _with_jvp(res, ad, flat, z, seed)
+
+
+def _with_jvp(res, ad, flat, z, seed):
+    """The framework's forward mode against its verified reverse mode: J·v vs the rows along v."""
+    if res.exit_code == 2:
+        return res
+    rng = np.random.default_rng(seed + 2_147_483_647)
+    try:
+        J = ad.jacobian(flat.split(z, flat.dtype)).astype(np.float64)
+        worst, allowed_at = 0.0, 0.0
+        for _ in range(JVP_DIRECTIONS):
+            v = rng.standard_normal(z.size)
+            jv = np.asarray(ad.jvp(flat.split(z, flat.dtype), flat.split(v, flat.dtype)), dtype=np.float64)
+            v32 = v.astype(flat.dtype).astype(np.float64)
+            ref = J @ v32
+            terms = np.abs(J) @ np.abs(v32)
+            eps = float(np.finfo(flat.dtype).eps)
+            allowed = ULPS.get(flat.dtype, 2.0 ** 16) * eps * (terms + 1e-3 * np.max(terms, initial=0.0)) + 1e-300
+            err = np.abs(jv.reshape(ref.shape) - ref)
+            ratio = float(np.max(np.where(np.isfinite(err), err / allowed, np.inf)))
+            if ratio > worst:
+                worst, allowed_at = ratio, float(np.max(allowed))
+    except Exception as exc:
+        if not _unsupported(exc):
+            msg = f"forward mode raised {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+            return replace(res, extra={**res.extra, "jvp": msg}, notes=res.notes + (msg,))
+        return replace(res, extra={**res.extra, "jvp": f"not available: {str(exc).splitlines()[0][:100]}"})
+    ok = worst <= 1.0
+    text = (f"forward mode (J·v on {JVP_DIRECTIONS} directions) agrees with reverse mode" if ok else
+            f"forward mode disagrees with reverse mode: J·v off by {worst:.3g}× the allowed "
+            f"{allowed_at:.2g}")
+    res = replace(res, extra={**res.extra, "jvp": text})
+    if ok or res.exit_code == 1:
+        return res if ok else replace(res, notes=res.notes + (text,))
+    return replace(res, passed=False, exit_code=1, verdict=f"{text} (reverse mode: {res.verdict})")
+
+
+def _unsupported(exc) -> bool:
+    """The framework has no forward mode for this code (not a wrong rule): torch's
+    NotImplementedError, jax refusing forward mode on a custom_vjp function."""
+    text = str(exc)
+    return isinstance(exc, NotImplementedError) or "custom_vjp" in text or "forward-mode" in text \
+        or "forward AD" in text
+
+
+def check_second(f, xs, *, framework=None, rtol=None, atol=None, seed=None, name="f", v=None):
+    """Check the framework's second derivative (double backward / grad of grad) of scalar f."""
+    seed = 0 if seed is None else int(seed)
+    ad = adapter(f, framework)
+    xs = [np.asarray(a) for a in xs]
+    dtype = np.result_type(*[a.dtype for a in xs])
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+    flat = _Flat(ad, [a.shape for a in xs], dtype)
+    z = np.concatenate([a.reshape(-1) for a in xs]).astype(dtype)
+    g_flat = _Flat(ad, flat.shapes, dtype)
+    y = np.asarray(flat.user_precision_value(z))
+    if y.size != 1:
+        raise UsageError(f"--order 2 checks scalar functions; {name} returns shape {y.shape}")
+    note = _reference_precision(flat, z)[1]
+    ref_dtype = dtype if note else np.float64
+
+    def grad_ref(w):
+        return ad.gradient(g_flat.split(w, ref_dtype))
+    label = "double backward" if ad.framework == "torch" else "jax grad of grad"
+    notes = [note] if note else []
+    extra = {"framework": ad.framework, "derivative": f"{label}", "reference": "FD of the framework's gradient"}
+    why = f"{label} is checked against FD of the framework's own first gradient"
+    if z.size <= FULL_HESSIAN:
+        def hess(w):
+            return ad.hessian(g_flat.split(w, dtype))
+        res = check_jacobian(grad_ref, hess, z, rtol=rtol, atol=atol, seed=seed, name=name, kind="hessian",
+                             no_ad=why, notes=notes)
+        return replace(res, extra={**res.extra, **extra})
+    rng = np.random.default_rng([seed, 2])
+    v = rng.standard_normal(z.size) if v is None else np.asarray(v, dtype=np.float64).reshape(-1)
+    v = v.astype(dtype)
+    user = np.asarray(ad.hvp(g_flat.split(z, dtype), g_flat.split(v, dtype)))
+    z64 = z.astype(np.float64)
+    v64 = v.astype(np.float64)
+
+    def directional(t):
+        return grad_ref(z64 + np.asarray(t, dtype=np.float64)[0] * v64)
+    res = check_jacobian(directional, None, np.zeros(1, dtype=dtype), rtol=rtol, atol=atol, seed=seed,
+                         name=name, kind="hvp", user=user.reshape(-1, 1), no_ad=why, notes=notes)
+    return replace(res, extra={**res.extra, **extra, "v_seed": seed})
