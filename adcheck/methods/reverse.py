@@ -96,6 +96,9 @@ class Var(Tracer):
                         shapes = [None] * len(parents)
                     shapes[k] = s
                 k += 1
+        if level in _LEAN and parents and prim.vjp_needs is not None:
+            stored, kept_ans = _lean(prim, primals, parents, ans)
+            return Var(ans, Node(prim, stored, params, kept_ans, parents, shapes), level)
         return Var(ans, Node(prim, primals, params, ans, parents, shapes), level)
 
     def _become(self, other):
@@ -103,6 +106,46 @@ class Var(Tracer):
 
 
 DIRECT_TYPES.add(Var)
+
+# Levels whose tape is lean: a node keeps only the values its VJP rules read (the
+# primitive's vjp_needs), and a traced argument no rule reads as its shape alone, so
+# intermediates f drops are freed as they would be without the tape.  Full tapes
+# (the default) keep every value for the graph view and tape_memory.
+_LEAN: set = set()
+_PLANS: dict = {}  # (primitive, parent positions) -> (keep y, positions kept as their shape)
+
+
+class ShapeOnly:
+    """What a lean tape keeps of an argument whose value no VJP rule reads: its shape."""
+
+    __slots__ = ("shape", "ndim")
+
+    def __init__(self, shape):
+        self.shape = shape
+        self.ndim = len(shape)
+
+    def __repr__(self):
+        return f"ShapeOnly{self.shape}"
+
+
+def _lean(prim, primals, parents, ans):
+    key = (prim, tuple(j for j, _, _ in parents))
+    plan = _PLANS.get(key)
+    if plan is None:
+        needs = prim.vjp_needs
+        keep_y, read = False, set()
+        for j in key[1]:
+            uses_y, used = needs[j] if j < len(needs) else needs[-1]
+            keep_y = keep_y or uses_y
+            read |= used
+        plan = _PLANS[key] = (keep_y, tuple(j for j in key[1] if j not in read))
+    keep_y, drop = plan
+    if drop:
+        primals = list(primals)
+        for j in drop:
+            primals[j] = ShapeOnly(_shape(primals[j]))
+    return primals, (ans if keep_y else None)
+
 
 
 def _toposorted(out_id, out_node):
@@ -125,14 +168,139 @@ def _toposorted(out_id, out_node):
     return order
 
 
-def backward(order, out_id, seed, magnitude=False):
+def backward(order, out_id, seed, magnitude=False, keep=None):
     """Adjoints (id -> ȳ) of every state in ``order`` for the output cotangent ``seed``.
+
+    ``keep``: ids whose adjoints the caller wants; the others are dropped once passed
+    on (None: all are returned).
 
     With ``magnitude=True`` every contribution is taken in absolute value, so the
     result bounds the size of the terms that the true adjoint sums: where they
     cancel (d/dx sin(x)/x near 0), round-off of order eps·magnitude is expected
     of any method that evaluates them in floating point.
     """
+    if magnitude:
+        return _backward_magnitude(order, out_id, seed)
+    adj = {out_id: seed}
+    get = adj.get
+    # ids whose adjoint is an ndarray this pass created and nothing else references:
+    # later contributions are added into it in place (the same sums, one allocation less)
+    owned = set()
+    getitem, multiply = _getitem_prim()
+    for vid, node in order:
+        if node is None:
+            continue
+        g = get(vid)
+        if g is None:
+            continue
+        if keep is not None and vid not in keep:
+            del adj[vid]
+            owned.discard(vid)
+        prim = node.prim
+        rules = prim.vjp
+        variadic = callable(rules)
+        kinds = prim.vjp_kinds
+        shapes = node.shapes
+        plain_g = type(g) is ndarray
+        args = node.args
+        square = prim is multiply and len(args) == 2 and args[0] is args[1]
+        first = None
+        k = -1
+        for i, pid, _ in node.parents:
+            k += 1
+            prev = get(pid)
+            kind = kinds[i] if i < len(kinds) else None
+            if plain_g and kind is not None and kind != "fresh" and (shapes is None or shapes[k] is None):
+                # ȳ passes through (±): add or subtract it directly, no rule call, no -ȳ array
+                if kind == "one":
+                    if prev is None:
+                        adj[pid] = g
+                        continue
+                    if pid in owned and _fits(prev, g):
+                        np.add(prev, g, out=prev)
+                        continue
+                    c = prev + g
+                else:
+                    if prev is None:
+                        c = -g
+                    elif pid in owned and _fits(prev, g):
+                        np.subtract(prev, g, out=prev)
+                        continue
+                    else:
+                        c = prev - g
+                adj[pid] = c
+                if type(c) is ndarray:
+                    owned.add(pid)
+                continue
+            if prim is getitem and plain_g and _scatter_into(adj, owned, pid, prev, g, node):
+                continue
+            if k == 1 and square and first is not None and pid == node.parents[0][1]:
+                c = first  # x·x: ∂/∂b = a is ∂/∂a = b, the same array -- computed once
+            else:
+                rule = rules(i) if variadic else (rules[i] if i < len(rules) else None)
+                c = rule(g, node.ans, *node.args, **node.params)
+                if c is None:
+                    continue
+                if k == 0:
+                    first = c
+            if shapes is not None and shapes[k] is not None:
+                c = unbroadcast(c, shapes[k])
+            if prev is None:
+                adj[pid] = c
+                if kind == "fresh" and plain_g and type(c) is ndarray:
+                    owned.add(pid)
+            elif pid in owned and _fits(prev, c):
+                np.add(prev, c, out=prev)
+            else:
+                c = prev + c
+                adj[pid] = c
+                if type(c) is ndarray:
+                    owned.add(pid)
+    return adj
+
+
+def _fits(prev, c) -> bool:
+    """prev += c gives exactly prev + c: both ndarrays of one shape and dtype."""
+    return type(prev) is ndarray and type(c) is ndarray and prev.shape == c.shape and prev.dtype == c.dtype
+
+
+_GETITEM = []
+
+
+def _getitem_prim():
+    """The getitem and multiply primitives (the backward pass fuses their common cases)."""
+    if not _GETITEM:
+        from adcheck.prims.table import get
+
+        _GETITEM.append((get("getitem"), get("multiply")))
+    return _GETITEM[0]
+
+
+def _scatter_into(adj, owned, pid, prev, g, node) -> bool:
+    """The getitem VJP (scatter ȳ into zeros shaped like x) fused with the adjoint sum:
+    a basic index writes ȳ into a new zero array, or adds it into the slice of an
+    adjoint this pass owns.  False: not applicable, use the rule."""
+    from adcheck.prims.arrays import _is_basic, _untake_impl
+
+    x, idx = node.args[0], node.params["idx"]
+    if (type(x) is not ndarray and type(x) is not ShapeOnly) or g.dtype != np.float64 or not _is_basic(idx):
+        return False
+    if prev is None:
+        adj[pid] = _untake_impl(g, idx, x.shape)
+        owned.add(pid)
+        return True
+    if pid in owned and type(prev) is ndarray and prev.shape == x.shape and prev.dtype == np.float64:
+        view = prev[idx]
+        if type(view) is ndarray:
+            np.add(view, g, out=view)
+        else:  # an integer index of every axis: one entry
+            prev[idx] = view + g
+        return True
+    return False
+
+
+def _backward_magnitude(order, out_id, seed):
+    """backward(..., magnitude=True): every ȳ and every contribution in absolute value."""
     adj = {out_id: seed}
     get = adj.get
     for vid, node in order:
@@ -145,31 +313,40 @@ def backward(order, out_id, seed, magnitude=False):
         rules = prim.vjp
         variadic = callable(rules)
         shapes = node.shapes
-        if magnitude:
-            g = np.abs(g)
-        k = 0
+        g = np.abs(g)
+        k = -1
         for i, pid, _ in node.parents:
+            k += 1
             rule = rules(i) if variadic else (rules[i] if i < len(rules) else None)
             c = rule(g, node.ans, *node.args, **node.params)
-            if c is not None:
-                if magnitude:
-                    c = np.abs(c)
-                if shapes is not None and shapes[k] is not None:
-                    c = unbroadcast(c, shapes[k])
-                prev = get(pid)
-                adj[pid] = c if prev is None else prev + c
-            k += 1
+            if c is None:
+                continue
+            c = np.abs(c)
+            if shapes is not None and shapes[k] is not None:
+                c = unbroadcast(c, shapes[k])
+            prev = get(pid)
+            adj[pid] = c if prev is None else prev + c
     return adj
 
 
-def vjp(f, x):
-    """Trace f at x; return ``(f(x), pullback)`` with pullback(ȳ) = Jᵀȳ shaped like x."""
+def vjp(f, x, lean=False):
+    """Trace f at x; return ``(f(x), pullback)`` with pullback(ȳ) = Jᵀȳ shaped like x.
+
+    ``lean=True``: the tape keeps only what the backward pass reads (see _LEAN), and the
+    pullback frees each adjoint once it has been passed on.  The gradient is the same;
+    the tape cannot be shown as a graph.
+    """
     level = new_level()
     x = as_input(x)
     xv = Var(x, None, level)
     x_id, x_shape = xv._id, np.shape(concrete(x))
-    with tracing():
-        out = unplain(f(xv))
+    if lean:
+        _LEAN.add(level)
+    try:
+        with tracing():
+            out = unplain(f(xv))
+    finally:
+        _LEAN.discard(level)
     if not (type(out) is Var and out._level == level):
         def zero(g):
             return np.zeros(x_shape)
@@ -180,8 +357,10 @@ def vjp(f, x):
     order = _toposorted(out._id, out.node)
     out_id = out._id
 
+    keep = (x_id,) if lean else None
+
     def pullback(g):
-        res = backward(order, out_id, g).get(x_id)
+        res = backward(order, out_id, g, keep=keep).get(x_id)
         return np.zeros(x_shape) if res is None else res
 
     pullback.order = order
@@ -196,7 +375,7 @@ def jacobian(f, x):
     traced at that level, so Jacobians nest.
     """
     x = as_input(x)
-    y, pull = vjp(f, x)
+    y, pull = vjp(f, x, lean=True)
     shape = np.shape(concrete(y))
     m = int(np.prod(shape, dtype=int))
     rows = []

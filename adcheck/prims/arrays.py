@@ -29,9 +29,13 @@ def _batch(tangents, args):
     raise AssertionError("jvp called without tangents")
 
 
-def _defstruct(name, impl, jvp, vjp, doc, *, nargs=1, nondiff=(), linear=True, object_ok=True):
+def _defstruct(name, impl, jvp, vjp, doc, *, nargs=1, nondiff=(), linear=True, object_ok=True,
+               vjp_needs=None):
     return register(Primitive(name=name, impl=impl, jvp=jvp, vjp=vjp, doc=doc, nargs=nargs,
-                              nondiff=nondiff, linear=linear, object_ok=object_ok))
+                              nondiff=nondiff, linear=linear, object_ok=object_ok, vjp_needs=vjp_needs))
+
+
+SHAPE_ONLY = ((False, frozenset()),)  # vjp_needs of a rule that reads only its argument's shape
 
 
 # ----- reductions -------------------------------------------------------------
@@ -71,7 +75,8 @@ _defstruct(
         ts[0], axis=_shift(axis) if axis is not None else tuple(range(1, np.ndim(x) + 1)),
         keepdims=keepdims),
     (lambda g, y, x, axis=None, keepdims=False: _expand_reduced(g, np.shape(x), axis, keepdims),),
-    "Σ x over ``axis``;  linear: the JVP sums the tangent, the VJP broadcasts ȳ back.")
+    "Σ x over ``axis``;  linear: the JVP sums the tangent, the VJP broadcasts ȳ back.",
+    vjp_needs=SHAPE_ONLY)
 
 
 def _extreme_weights(x, y, axis, keepdims):
@@ -125,7 +130,7 @@ _defstruct(
     "cumsum", lambda x, axis: np.cumsum(x, axis=axis),
     lambda ts, y, x, axis: np.cumsum(ts[0], axis=axis + 1),
     (_cumsum_vjp,),
-    "running sum along ``axis``;  linear; the VJP is the reversed running sum of ȳ.")
+    "running sum along ``axis``;  linear; the VJP is the reversed running sum of ȳ.", vjp_needs=SHAPE_ONLY)
 
 # ----- shape ------------------------------------------------------------------
 
@@ -133,20 +138,20 @@ _defstruct(
     "reshape", lambda x, shape: np.reshape(x, shape),
     lambda ts, y, x, shape: np.reshape(ts[0], np.shape(ts[0])[:1] + tuple(shape)),
     (lambda g, y, x, shape: np.reshape(g, np.shape(x)),),
-    "x with a new shape (same entries in C order);  linear.")
+    "x with a new shape (same entries in C order);  linear.", vjp_needs=SHAPE_ONLY)
 
 _defstruct(
     "transpose", lambda x, axes: np.transpose(x, axes),
     lambda ts, y, x, axes: np.transpose(ts[0], (0,) + tuple(a + 1 for a in axes)),
     (lambda g, y, x, axes: np.transpose(g, tuple(np.argsort(axes))),),
-    "x with permuted axes;  linear; the VJP applies the inverse permutation.")
+    "x with permuted axes;  linear; the VJP applies the inverse permutation.", vjp_needs=SHAPE_ONLY)
 
 _defstruct(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     lambda ts, y, x, shape: np.broadcast_to(
         align_tangent(ts[0], np.ndim(x), len(shape)), np.shape(ts[0])[:1] + tuple(shape)),
     (lambda g, y, x, shape: unbroadcast(g, np.shape(x)),),
-    "x repeated to ``shape``;  linear; the VJP sums the copies back (un-broadcast).")
+    "x repeated to ``shape``;  linear; the VJP sums the copies back (un-broadcast).", vjp_needs=SHAPE_ONLY)
 
 # ----- indexing ---------------------------------------------------------------
 
@@ -178,7 +183,7 @@ def _getitem_jvp(ts, y, x, idx):
 
 
 def _getitem_vjp(g, y, x, idx):
-    shape = x.shape if type(x) is np.ndarray else np.shape(x)
+    shape = np.shape(x)
     if type(g) is np.ndarray:  # nothing traced: what bind(untake, ...) would run
         return _untake_impl(g, idx, shape)
     return untake(g, idx, shape)
@@ -188,7 +193,7 @@ _defstruct(
     "getitem", lambda x, idx: x[idx], _getitem_jvp,
     (_getitem_vjp,),
     "x[idx] for basic, advanced and boolean indices;  linear; the VJP scatters-adds ȳ "
-    "into zeros shaped like x (repeated indices accumulate).")
+    "into zeros shaped like x (repeated indices accumulate).", vjp_needs=SHAPE_ONLY)
 
 untake = _defstruct(
     "untake", _untake_impl,

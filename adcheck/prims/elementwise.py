@@ -83,6 +83,17 @@ def _times(t, p):
     return t * p
 
 
+def _scaled(t, p, ans, args):
+    """t * p -- written into p when p is a new array of the product's shape and dtype
+    that nothing else holds (a partial like 2a or cos a, not one returning y or an
+    argument): the same numbers, one array allocation less."""
+    if (type(p) is np.ndarray and type(t) is np.ndarray and p.base is None and p is not ans
+            and p.shape == t.shape and p.dtype == t.dtype == np.float64 and p.flags.writeable
+            and not any(p is a for a in args)):
+        return np.multiply(t, p, out=p)
+    return t * p
+
+
 def _make_rules(partials):
     def jvp(tangents, ans, *args):
         out = None
@@ -90,7 +101,7 @@ def _make_rules(partials):
             if t is None or partials[i] is None:
                 continue
             p = partials[i]
-            term = _times(t, p if isinstance(p, str) else p(ans, *args))
+            term = _times(t, p) if isinstance(p, str) else _scaled(t, p(ans, *args), ans, args)
             out = term if out is None else out + term
         return out
 
@@ -99,19 +110,48 @@ def _make_rules(partials):
             return None
         if isinstance(p, str):
             return lambda g, ans, *args: _times(g, p)
-        return lambda g, ans, *args: g * p(ans, *args)
+        return lambda g, ans, *args: _scaled(g, p(ans, *args), ans, args)
 
     return jvp, tuple(vjp_for(p) for p in partials)
+
+
+def _partials_read(partials):
+    """Per partial ``p(y, a, b, ...)``: (reads y, argument positions read), found from the
+    names its code loads; None (keep everything) when that cannot be told."""
+    import dis
+
+    out = []
+    for p in partials:
+        if p is None or isinstance(p, str):
+            out.append((False, frozenset()))
+            continue
+        code = getattr(p, "__code__", None)
+        if code is None or code.co_flags & 0x0C:  # *args / **kwargs: cannot tell
+            return None
+        params = code.co_varnames[:code.co_argcount]
+        loaded = {ins.argval for ins in dis.get_instructions(code)
+                  if ins.opname.startswith(("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE", "MAKE_CELL",
+                                            "STORE_FAST", "DELETE_FAST"))}
+        out.append(("y" in loaded if params[:1] else False,
+                    frozenset(j - 1 for j, name in enumerate(params) if j > 0 and name in loaded)))
+        if params[:1] and params[0] != "y":
+            out[-1] = (params[0] in loaded, out[-1][1])
+    return tuple(out)
 
 
 def elementwise(name, impl, partials, doc, *, sympy=None, analytic=True,
                 linear=False, domain=None, nondiff=(), jvp=None, vjp=None, object_ok=False):
     """Register an elementwise primitive from its partial derivatives."""
     auto_jvp, auto_vjp = _make_rules(partials)
+    needs = None if vjp is not None else _partials_read(partials)
+    kinds = () if vjp is not None else tuple(
+        None if p is None else {ONE: "one", NEG_ONE: "neg"}.get(p, None) if isinstance(p, str) else "fresh"
+        for p in partials)
     return register(Primitive(
         name=name, impl=impl, jvp=jvp or auto_jvp, vjp=vjp or auto_vjp,
         sympy=sympy, elementwise=True, linear=linear, analytic=analytic,
-        domain=domain, doc=doc, nargs=len(partials), nondiff=nondiff, object_ok=object_ok))
+        domain=domain, doc=doc, nargs=len(partials), nondiff=nondiff, object_ok=object_ok,
+        vjp_kinds=kinds, vjp_needs=needs))
 
 
 R = (-3.0, 3.0)

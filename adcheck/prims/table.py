@@ -68,6 +68,15 @@ class Primitive:
     doc: str = ""
     nargs: Optional[int] = None  # None = variadic
     extra: dict = field(default_factory=dict)
+    # what each VJP rule is, when the reverse pass may use that to save array passes:
+    # "one" (returns ȳ itself), "neg" (returns -ȳ), "fresh" (returns a new array
+    # when ȳ is an ndarray, so the pass may add into it in place); None: unknown.
+    vjp_kinds: tuple = ()
+    # what each argument's VJP rule reads, so a lean tape (see methods.reverse) keeps
+    # only that: per argument position, (reads the output y, positions of the arguments
+    # whose values it reads); a traced argument no recorded rule reads is kept as its
+    # shape only.  None: keep everything.
+    vjp_needs: Optional[tuple] = None
 
     def vjp_rule(self, i: int):
         rules = self.vjp
