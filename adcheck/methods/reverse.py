@@ -210,20 +210,21 @@ def backward(order, out_id, seed, magnitude=False, keep=None):
             k += 1
             prev = get(pid)
             kind = kinds[i] if i < len(kinds) else None
-            if plain_g and kind is not None and kind != "fresh" and (shapes is None or shapes[k] is None):
+            if kind is not None and kind != "fresh" and (shapes is None or shapes[k] is None) and (
+                    plain_g or prev is not None):
                 # ȳ passes through (±): add or subtract it directly, no rule call, no -ȳ array
                 if kind == "one":
                     if prev is None:
                         adj[pid] = g
                         continue
-                    if pid in owned and _fits(prev, g):
+                    if plain_g and pid in owned and _fits(prev, g):
                         np.add(prev, g, out=prev)
                         continue
                     c = prev + g
                 else:
                     if prev is None:
                         c = -g
-                    elif pid in owned and _fits(prev, g):
+                    elif plain_g and pid in owned and _fits(prev, g):
                         np.subtract(prev, g, out=prev)
                         continue
                     else:

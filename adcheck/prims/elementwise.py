@@ -88,20 +88,34 @@ def _scaled(t, p, ans, args):
     that nothing else holds (a partial like 2a or cos a, not one returning y or an
     argument): the same numbers, one array allocation less."""
     if (type(p) is np.ndarray and type(t) is np.ndarray and p.base is None and p is not ans
-            and p.shape == t.shape and p.dtype == t.dtype == np.float64 and p.flags.writeable
+            and p.dtype == t.dtype == np.float64 and p.flags.writeable
             and not any(p is a for a in args)):
-        return np.multiply(t, p, out=p)
+        if p.shape == t.shape:
+            return np.multiply(t, p, out=p)
+        if t.shape[:1] == (1,) and t.shape[1:] == p.shape:  # one tangent direction: (1,) + shape
+            out = p.reshape(t.shape)
+            return np.multiply(t, p, out=out)
     return t * p
 
 
-def _make_rules(partials):
+def _make_rules(partials, symmetric=False):
     def jvp(tangents, ans, *args):
         out = None
         for i, t in enumerate(tangents):
             if t is None or partials[i] is None:
                 continue
             p = partials[i]
-            term = _times(t, p) if isinstance(p, str) else _scaled(t, p(ans, *args), ans, args)
+            if out is not None and p is NEG_ONE:
+                out = out - t  # = out + (-t), one array pass less
+                continue
+            if symmetric and i == 1 and t is tangents[0] and args[0] is args[1]:
+                term = first  # x·x: both terms are the same product
+            elif isinstance(p, str):
+                term = _times(t, p)
+            else:
+                term = _scaled(t, p(ans, *args), ans, args)
+            if i == 0:
+                first = term
             out = term if out is None else out + term
         return out
 
@@ -140,9 +154,14 @@ def _partials_read(partials):
 
 
 def elementwise(name, impl, partials, doc, *, sympy=None, analytic=True,
-                linear=False, domain=None, nondiff=(), jvp=None, vjp=None, object_ok=False):
-    """Register an elementwise primitive from its partial derivatives."""
-    auto_jvp, auto_vjp = _make_rules(partials)
+                linear=False, domain=None, nondiff=(), jvp=None, vjp=None, object_ok=False,
+                symmetric=False):
+    """Register an elementwise primitive from its partial derivatives.
+
+    ``symmetric``: f(a, b) = f(b, a) with ∂f/∂b(a, b) = ∂f/∂a(b, a), so for f(x, x)
+    the two terms of the JVP are the same array (computed once).
+    """
+    auto_jvp, auto_vjp = _make_rules(partials, symmetric)
     needs = None if vjp is not None else _partials_read(partials)
     kinds = () if vjp is not None else tuple(
         None if p is None else {ONE: "one", NEG_ONE: "neg"}.get(p, None) if isinstance(p, str) else "fresh"
@@ -170,7 +189,7 @@ elementwise("positive", np.positive, (ONE,), "+a;  ∂/∂a = 1.",
             sympy=lambda a: a, linear=True, domain=(R,))
 elementwise("multiply", np.multiply,
             (lambda y, a, b: b, lambda y, a, b: a),
-            "a·b;  ∂/∂a = b, ∂/∂b = a.", sympy=lambda a, b: a * b, domain=(R, R))
+            "a·b;  ∂/∂a = b, ∂/∂b = a.", sympy=lambda a, b: a * b, domain=(R, R), symmetric=True)
 elementwise("divide", np.divide,
             (lambda y, a, b: 1.0 / b, lambda y, a, b: -y / b),
             "a / b;  ∂/∂a = 1/b, ∂/∂b = -a/b² = -y/b.  Undefined at b = 0.",
