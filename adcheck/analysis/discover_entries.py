@@ -70,13 +70,17 @@ def _autograd(ctx, name, f, entry) -> list:
         framework = _framework(ctx, f, entry)
     except _Bad as exc:
         return [ctx.spec(name, "autograd", problem=str(exc))]
-    if framework is None:
-        return []
     points = getattr(ctx.module, "ADCHECK_POINTS", None) or {}
     if not entry and not (isinstance(points, dict) and name in points):
         return []      # a helper without a point: not a check
+    guessed = framework is None and "framework" not in entry
+    if guessed:
+        from adcheck.frameworks import module_framework
+        framework = module_framework(ctx.module)     # rule 4: confirmed by what f returns
+    if framework is None:
+        return []
     try:
-        extra = {"framework": framework, "twin": _twin(ctx, name, entry)}
+        extra = {"framework": framework, "twin": _twin(ctx, name, entry), "guessed": guessed}
     except _Bad as exc:
         return [ctx.spec(name, "autograd", problem=str(exc))]
     kinds = ("autograd", "hessian") if ctx.config.order >= 2 else ("autograd",)
@@ -91,7 +95,10 @@ def rules(ctx) -> list:
     for name, obj in vars(ctx.module).items():
         if not name.startswith("_") and is_framework_rule(obj) and \
                 getattr(obj, "__module__", None) == ctx.module.__name__:
-            out.append(_build(ctx, name, "rule", obj, None, {}, {"framework": is_framework_rule(obj)}))
+            points = getattr(ctx.module, "ADCHECK_POINTS", None)
+            if isinstance(points, dict) and name in points:   # else: checked through the code using it
+                out.append(_build(ctx, name, "rule", obj, None, {}, {"framework": is_framework_rule(obj),
+                                                                       "twin": _twin(ctx, name, {})}))
             continue
         if name.startswith("_") or not is_custom_function(obj):
             continue

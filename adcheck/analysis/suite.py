@@ -230,7 +230,7 @@ def _framework_check(spec, point, v, rtol, atol, seed, full):
     framework, twin = spec.extra["framework"], spec.extra.get("twin")
     if spec.kind == "autograd":
         return fw.check_autograd(spec.f, point, framework=framework, twin=twin, rtol=rtol, atol=atol,
-                                 seed=seed, full=full, name=spec.label)
+                                 seed=seed, full=full, name=spec.label, guessed=spec.extra.get("guessed", False))
     if spec.kind == "hessian":
         return fw.check_second(spec.f, point, framework=framework, rtol=rtol, atol=atol, seed=seed,
                                name=spec.label)

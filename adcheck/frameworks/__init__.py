@@ -15,9 +15,12 @@ Which framework a function belongs to (:func:`framework_of`)
        a module-level tensor, a torch.autograd.Function ``.apply``), looking
        through the helper functions of the same file it calls, three calls
        deep;
-    4. when it refers to both, to neither, or the declaration is missing,
-       what it returns decides: f is called on the point as a NumPy array and
-       a ``torch.Tensor`` / ``jax.Array`` result names the framework.
+    4. a function with a point but no torch or jax name in its code (only
+       methods and operators: ``x.sin().sum()``), in a file that imports
+       exactly one framework, is taken to be that framework's code
+       (:func:`module_framework`) — and what it returns decides: the check
+       calls it on the framework's arrays and refuses it with a clear message
+       unless it returns one of them (:func:`returned_framework`).
     Anything else is NumPy code and goes to adcheck's own methods.
 
 What is checked for a framework function (see :mod:`.checks`)
@@ -41,7 +44,7 @@ from typing import Optional
 from adcheck.errors import BadInputError
 
 __all__ = ["FRAMEWORKS", "FrameworkMissingError", "framework_of", "require", "is_framework_rule",
-           "returned_framework"]
+           "returned_framework", "module_framework"]
 
 FRAMEWORKS = ("torch", "jax")
 EXTRA = {"torch": "adcheck[torch]", "jax": "adcheck[jax]"}
@@ -159,3 +162,9 @@ def returned_framework(value) -> Optional[str]:
     if isinstance(value, (tuple, list)) and value:
         return returned_framework(value[0])
     return None
+
+
+def module_framework(module) -> Optional[str]:
+    """The one framework a module's globals come from (``import torch``, ``jnp``...), else None."""
+    found = {_root(v) for k, v in vars(module).items() if not k.startswith("__")} - {None}
+    return found.pop() if len(found) == 1 else None

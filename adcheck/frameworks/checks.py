@@ -111,8 +111,11 @@ def _reference_precision(flat: _Flat, z) -> tuple:
 
 
 def check_autograd(f, xs, *, framework=None, twin=None, rtol=None, atol=None, seed=None, full=False,
-                   name="f"):
-    """Check the framework's own first derivative of f at the point ``xs`` (a tuple of arrays)."""
+                   name="f", guessed=False):
+    """Check the framework's own first derivative of f at the point ``xs`` (a tuple of arrays).
+
+    ``guessed``: the framework is only presumed (rule 4 of :mod:`adcheck.frameworks`): f failing on
+    the framework's arrays is then a usage error, not a failure of the user's code."""
     seed = 0 if seed is None else int(seed)
     ad = adapter(f, framework)
     xs = [np.asarray(a) for a in xs]
@@ -120,6 +123,7 @@ def check_autograd(f, xs, *, framework=None, twin=None, rtol=None, atol=None, se
     dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
     flat = _Flat(ad, [a.shape for a in xs], dtype)
     z = np.concatenate([a.reshape(-1) for a in xs]).astype(dtype)
+    _returns_framework_arrays(ad, xs, name, guessed)
     f_ref, note = _reference_precision(flat, z)
     y = np.asarray(flat.user_precision_value(z))
     kind = "grad" if y.size == 1 else "jacobian"
@@ -140,6 +144,24 @@ def check_autograd(f, xs, *, framework=None, twin=None, rtol=None, atol=None, se
                          notes=notes)
     res = replace(res, extra={**res.extra, "framework": ad.framework, "derivative": f"{label} (reverse mode)"})
     return _with_jvp(res, ad, flat, z, seed)
+
+
+def _returns_framework_arrays(ad, xs, name, guessed=False):
+    """f must return the framework's arrays when called on them, or its derivative is not the
+    framework's (a NumPy function in a torch file): a clear error, not a false verdict."""
+    from adcheck.frameworks import returned_framework
+
+    try:
+        got = returned_framework(ad.raw(xs))
+    except Exception as exc:
+        if not guessed:
+            raise
+        got = f"an error ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})"
+    if got != ad.framework:
+        raise UsageError(f"{name} does not return a {ad.framework} array when called on {ad.framework} "
+                         f"inputs" + (f" (it gives {got})" if got and got not in ("torch", "jax") else "")
+                         + f", so {ad.framework} cannot differentiate it",
+                         hint=f"give it a hand-written derivative ({name}_grad) or ADCHECK_FRAMEWORK = 'numpy'")
 
 
 def _with_jvp(res, ad, flat, z, seed):

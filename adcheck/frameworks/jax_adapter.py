@@ -54,13 +54,27 @@ class JaxFunction:
 
     def __init__(self, f):
         self.f = f
+        self._compiled = jax.jit(f)
+        self._jit_ok = True
 
     def _scalar(self, *a):
         return _check_output(self.f(*a)).reshape(())
 
     def value(self, xs) -> np.ndarray:
+        """f at xs; compiled with jax.jit (FD calls f hundreds of times), eagerly when f cannot be
+        traced (Python control flow on values)."""
         with precision(xs):
+            if self._jit_ok:
+                try:
+                    return _np(_check_output(self._compiled(*[np.asarray(a) for a in xs])))
+                except jax.errors.JAXTypeError:
+                    self._jit_ok = False
             return _np(_check_output(self.f(*_inputs(xs))))
+
+    def raw(self, xs):
+        """What f returns on jax arrays (unconverted)."""
+        with precision(xs):
+            return self.f(*_inputs(xs))
 
     def call(self, xs):
         """f on arrays made from ``xs``, whatever it returns (arrays, tuples of them) as NumPy."""
@@ -146,7 +160,7 @@ class JaxRule:
                 return _np(out[0])
             views.append(("fwd's output", fwd))
         if self.twin is not None:
-            views.append(("the declared plain computation", lambda: _np(self.twin(*xs))))
+            views.append(("the NumPy twin", lambda: np.asarray(self.twin(*xs))))
         return views
 
     def modes(self) -> dict:

@@ -58,17 +58,22 @@ class TorchFunction:
         self.f = f
         self.needs_graph = False
 
-    def value(self, xs) -> np.ndarray:
-        """f at xs without recording a graph, unless f takes gradients inside (MAML): then with one."""
+    def raw(self, xs):
+        """What f returns on tensors (unconverted): without recording a graph, unless f takes
+        gradients inside (MAML) — then, from that call on, on tensors that require grad."""
         if not self.needs_graph:
             try:
                 with torch.no_grad():
-                    return to_numpy(_output(self.f(*[_tensor(a) for a in xs])))
+                    return self.f(*[_tensor(a) for a in xs])
             except RuntimeError as exc:
                 if "does not require grad" not in str(exc):
                     raise
                 self.needs_graph = True
-        return to_numpy(_output(self.f(*[_tensor(a, grad=True) for a in xs])))
+        return self.f(*[_tensor(a, grad=True) for a in xs])
+
+    def value(self, xs) -> np.ndarray:
+        """f at xs as a NumPy array (one tensor or number out)."""
+        return to_numpy(_output(self.raw(xs)))
 
     def call(self, xs):
         """f on tensors made from ``xs``, whatever it returns (tensors, tuples of them) as NumPy."""
@@ -169,7 +174,7 @@ class TorchRule:
             return to_numpy(_output(self.cls.apply(*[_tensor(a, grad=True) for a in xs])))
         views = [("second plain call", lambda: self.fun(*xs)), ("apply with requires_grad", with_grad)]
         if self.twin is not None:
-            views.append(("the declared plain computation", lambda: to_numpy(self.twin(*[_tensor(a) for a in xs]))))
+            views.append(("the NumPy twin", lambda: np.asarray(self.twin(*xs))))
         return views
 
     def modes(self) -> dict:
