@@ -118,7 +118,7 @@ def render(plan, machine, tools, instances, check_rows, check_notes, cli, cli_ho
         lines += [
             "## Whole-process wall time",
             "",
-            f"Each command run {plan.cli_runs} times as a subprocess, interleaved (adcheck as `{cli_how}`):",
+            f"Each command run {plan.cli_runs} times as a subprocess, interleaved (adcheck as {cli_how}):",
             "",
             rep.cli_table(cli),
             "",
