@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import statistics
 import sys
 import time
@@ -48,8 +49,9 @@ import bench_machine  # noqa: E402
 FULL_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000)
 QUICK_SIZES = (100, 1_000)
 WRONG_REL = {"float64": 1e-3, "float32": 3e-2}
-CALL_LIMIT = 60.0          # a tool is skipped at a size where one call is predicted to exceed this
-LONG_CALL = 2.0            # a first call at least this long is the only timed call
+CALL_LIMIT = 60.0          # gradcheck is skipped at a size where one call is predicted to exceed this
+HARD_LIMIT = 120.0         # any call still running after this is stopped (SIGALRM) and the cell left empty
+LONG_CALL = 5.0            # a first call at least this long is the only timed call
 
 
 def log(msg):
@@ -259,13 +261,18 @@ class Tool:
     framework: str
     run: Callable
     max_n: Optional[int] = None
-    power: float = 1.0           # how one call's time grows with n (for the skip prediction)
+    predict: bool = False        # skip a size where one call is predicted to exceed CALL_LIMIT
+
+    def power(self, last_verdict):
+        """How one call's time grows with n.  Linear, except a failing fast-mode gradcheck: it then
+        recomputes both full Jacobians for its message (n evaluations of f, n backward rows)."""
+        return 2.0 if self.key == "gradcheck-fast" and last_verdict == "FAIL" else 1.0
 
 
 TOOLS = [
     Tool("adcheck-torch", "adcheck (torch fn)", "torch", _adcheck("torch")),
-    Tool("gradcheck", "gradcheck full", "torch", _gradcheck(False), max_n=10_000, power=2.0),
-    Tool("gradcheck-fast", "gradcheck fast", "torch", _gradcheck(True)),
+    Tool("gradcheck", "gradcheck full", "torch", _gradcheck(False), max_n=10_000, predict=True),
+    Tool("gradcheck-fast", "gradcheck fast", "torch", _gradcheck(True), predict=True),
     Tool("adcheck-jax", "adcheck (jax fn)", "jax", _adcheck("jax")),
     Tool("check_grads", "jax check_grads", "jax", _check_grads),
 ]
@@ -313,29 +320,54 @@ def _fmt_time(s):
     return f"{s:.1f} s"
 
 
+class CallTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise CallTimeout(f"stopped after {HARD_LIMIT:.0f} s")
+
+
 def _call(tool, fn, x):
+    """One check; a call still running after HARD_LIMIT seconds raises CallTimeout (not caught here)."""
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, HARD_LIMIT)
     t0 = time.perf_counter()
     try:
         out = tool.run(fn, x)
+    except CallTimeout:
+        raise
     except Exception as exc:  # a tool crashing on a case is a result
         out = Outcome("error", f"{type(exc).__name__}: {_first_line(exc)}")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
     return out, time.perf_counter() - t0
 
 
 def measure(tool, fn, x, reps):
     """First call: the verdict.  If it was short, ``reps`` more calls and their median; else its own time."""
     cell = Cell()
-    out, first = _call(tool, fn, x)
+    try:
+        out, first = _call(tool, fn, x)
+    except CallTimeout as exc:
+        return Cell(skipped=str(exc))
     cell.outcome, cell.first = out, first
     if first >= LONG_CALL or reps <= 1:
         cell.seconds, cell.calls = first, 1
         return cell
     times, verdicts = [], {out.verdict}
     for _ in range(reps):
-        o, t = _call(tool, fn, x)
+        try:
+            o, t = _call(tool, fn, x)
+        except CallTimeout:
+            break
         times.append(t)
         verdicts.add(o.verdict)
-    cell.seconds, cell.calls = statistics.median(times), reps
+    if not times:
+        cell.seconds, cell.calls = first, 1
+        return cell
+    cell.seconds, cell.calls = statistics.median(times), len(times)
     cell.unstable = len(verdicts) > 1
     return cell
 
@@ -363,14 +395,17 @@ def run(sizes, reps, tools, cases, builders):
                         results[key] = Cell(skipped=f"not run above n = {tool.max_n:,}")
                         continue
                     prev = last.get((dt, case.key, tool.key))
-                    if prev is not None:
-                        predicted = prev[1] * (n / prev[0]) ** tool.power
+                    if prev is not None and tool.predict:
+                        predicted = prev[1] * (n / prev[0]) ** tool.power(prev[2])
                         if predicted > CALL_LIMIT:
                             results[key] = Cell(skipped=f"predicted {predicted:.0f} s per call")
                             continue
                     cell = measure(tool, fns[tool.framework], x, reps)
                     results[key] = cell
-                    last[(dt, case.key, tool.key)] = (n, max(cell.seconds, cell.first))
+                    if cell.outcome is None:
+                        log(f"{dt} {case.key:8s} n={n:<8d} {tool.key:15s} {cell.skipped}")
+                        continue
+                    last[(dt, case.key, tool.key)] = (n, max(cell.seconds, cell.first), cell.outcome.verdict)
                     log(f"{dt} {case.key:8s} n={n:<8d} {tool.key:15s} {cell.outcome.verdict:13s} "
                         f"{_fmt_time(cell.seconds):>9s} 1st {_fmt_time(cell.first):>9s}  {cell.outcome.detail[:80]}")
     return results
@@ -410,21 +445,40 @@ def _tally(results, dt, sizes, tool, cases):
     return right, acceptable, wrong, wrongs
 
 
-def _ratios(results, dt, sizes, tools, cases):
-    """Median over the cells measured by both of (tool time / adcheck time on the same framework's function)."""
-    out = {}
+def _ratio(results, dt, case, n, tool):
+    """tool's time / adcheck's time on the same framework's function, or None."""
+    a = results.get((dt, case, n, "adcheck-" + tool.framework))
+    b = results.get((dt, case, n, tool.key))
+    if a and b and a.outcome and b.outcome and a.seconds > 0 and math.isfinite(b.seconds):
+        return b.seconds / a.seconds
+    return None
+
+
+def _verdicts(results, dt, case, sizes, tool):
+    return {n: results[(dt, case, n, tool.key)].outcome.verdict for n in sizes
+            if results[(dt, case, n, tool.key)].outcome is not None}
+
+
+def _summary(results, sizes, tools, dt):
+    """One row per tool: how often it passed (a), told (b) and (c) from (a), what it said at the kink."""
+    rows = ["| tool | (a) correct: pass | (b) one wrong entry: caught | (c) ignores grad_output: caught "
+            "| (d) kink: inconclusive · pass · FAIL |", "|" + " --- |" * 5]
     for tool in tools:
-        if tool.key.startswith("adcheck"):
-            continue
-        base = "adcheck-" + tool.framework
-        by_n = {}
-        for case in cases:
-            for n in sizes:
-                a, b = results.get((dt, case.key, n, base)), results.get((dt, case.key, n, tool.key))
-                if a and b and a.outcome and b.outcome and a.seconds > 0 and math.isfinite(b.seconds):
-                    by_n.setdefault(n, []).append(b.seconds / a.seconds)
-        out[tool.key] = {n: statistics.median(v) for n, v in by_n.items()}
-    return out
+        a = _verdicts(results, dt, "correct", sizes, tool)
+        cells = [f"{sum(v == 'pass' for v in a.values())} of {len(a)}"]
+        for case in ("wrong1", "nograd"):
+            v = _verdicts(results, dt, case, sizes, tool)
+            fails = [n for n, x in v.items() if x == "FAIL"]
+            caught = [n for n in fails if a.get(n) == "pass"]
+            text = f"{len(caught)} of {len(v)}"
+            if len(fails) > len(caught):
+                text += f" ({len(fails)} FAIL, {len(fails) - len(caught)} where (a) fails too)"
+            cells.append(text)
+        d = _verdicts(results, dt, "kink", sizes, tool)
+        cells.append(" · ".join(str(sum(x == k for x in d.values())) for k in ("inconclusive", "pass", "FAIL"))
+                     + f" of {len(d)}")
+        rows.append(f"| {tool.label} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
 
 
 def _notes(results, tools, cases, sizes):
@@ -454,27 +508,32 @@ def report(results, args, sizes, tools, cases, machine, threads, versions, wall,
       f"({'quick run' if args.quick else 'full run'}; {wall / 60:.1f} min).  "
       "Only the verdicts and times of one run; nothing here is asserted.\n")
     p("## Headline\n")
+    p("Counted over the sizes at which the tool ran.  A FAIL on (b) or (c) counts as *caught* only where "
+      "the same tool passed the correct code (a) at the same n and dtype: a checker that fails everything "
+      "catches nothing.\n")
     for dt in ("float64", "float32"):
-        p(f"**{dt}** (right ✓ / acceptable ~ / wrong ✗ over {len(cases) * len(sizes)} cells "
-          "minus skipped ones):\n")
+        p(f"**{dt}**\n")
+        p(_summary(results, sizes, tools, dt))
+        p("")
+    p("Wrong verdicts (✗ in the tables below):\n")
+    for dt in ("float64", "float32"):
         for tool in tools:
             r, a, w, wrongs = _tally(results, dt, sizes, tool, cases)
-            line = f"* {tool.label}: {r} ✓, {a} ~, {w} ✗"
             if wrongs:
-                line += " — " + "; ".join(wrongs)
-            p(line)
-        p("")
-    ratios = {dt: _ratios(results, dt, sizes, tools, cases) for dt in ("float64", "float32")}
-    p("Time of each peer relative to adcheck on the same framework's function (median over the four "
-      "cases; > 1 means the peer is slower):\n")
-    p("| tool | dtype | " + " | ".join(f"n = {n:,}" for n in sizes) + " |")
-    p("|" + " --- |" * (len(sizes) + 2))
+                p(f"* {tool.label}, {dt}: " + "; ".join(wrongs))
+    p("")
+    p("Time of each peer divided by adcheck's time on the same framework's function (> 1: the peer is "
+      "slower), on the correct code (a) and on the one wrong entry (b):\n")
+    p("| tool | dtype | case | " + " | ".join(f"n = {n:,}" for n in sizes) + " |")
+    p("|" + " --- |" * (len(sizes) + 3))
     for tool in tools:
         if tool.key.startswith("adcheck"):
             continue
         for dt in ("float64", "float32"):
-            r = ratios[dt][tool.key]
-            p(f"| {tool.label} | {dt} | " + " | ".join(f"{r[n]:.2g}×" if n in r else "—" for n in sizes) + " |")
+            for case in ("correct", "wrong1"):
+                r = [_ratio(results, dt, case, n, tool) for n in sizes]
+                p(f"| {tool.label} | {dt} | ({'a' if case == 'correct' else 'b'}) | "
+                  + " | ".join(f"{v:.2g}×" if v is not None else "—" for v in r) + " |")
     p("")
     p("## How it was measured\n")
     p(HOW.strip() + "\n")
@@ -522,11 +581,15 @@ HOW = """
   float32 rows in jax's default 32-bit mode.
 * **Time.** Wall time of one whole check (building the input tensor included).  Every tool first
   runs once, untimed, on a tiny case (imports, compilation).  In each cell the first call gives the
-  verdict; when it took less than 2 s, the cell's time is the median of a few more calls, otherwise
+  verdict; when it took less than 5 s, the cell's time is the median of a few more calls, otherwise
   that first call is the time (marked ¹).  "(1st …)" gives the first call's time when it was over
-  3× the median: jax compiles f for each new function and shape, and adcheck's jax adapter jit-compiles f.  A tool is not run at a size where one call is predicted
-  (from the previous size, linear in n — quadratic for full gradcheck) to exceed 60 s; full
-  gradcheck, which perturbs every input, is not run above n = 10,000 at all.
+  3× the median: jax compiles f for each new function and shape (adcheck's jax adapter jit-compiles f).
+* **Skips.** Full gradcheck perturbs every input (n evaluations of f, n backward rows for a vector
+  output) and is not run above n = 10,000.  gradcheck, full or fast, is not run at a size where one
+  call is predicted, from its time at the previous size, to exceed 60 s: linear in n, except after a
+  failing fast-mode check, which recomputes both full Jacobians for its error message — its time is
+  then taken as quadratic in n.  Any call still running after 120 s is stopped and its cell left
+  empty.
 * **Threads.** torch on one intra-op and one inter-op thread, XLA with single-threaded Eigen,
   NumPy's OpenBLAS on one thread: the machine is a shared 2-core VM, see the last section.
 """

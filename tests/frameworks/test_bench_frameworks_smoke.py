@@ -16,9 +16,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SCRIPT = os.path.join(ROOT, "benchmarks", "frameworks.py")
 
 
-def test_quick_run_on_tiny_sizes_writes_both_tables(tmp_path):
+def test_quick_run_on_a_tiny_size_writes_both_tables(tmp_path):
     out = tmp_path / "FRAMEWORKS.md"
-    proc = subprocess.run([sys.executable, SCRIPT, "--quick", "--sizes", "8,12", "--out", str(out)],
+    proc = subprocess.run([sys.executable, SCRIPT, "--quick", "--sizes", "6", "--out", str(out)],
                           capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
@@ -29,5 +29,5 @@ def test_quick_run_on_tiny_sizes_writes_both_tables(tmp_path):
         assert column in text
     for case in ("(a)", "(b)", "(c)", "(d)"):
         rows = [ln for ln in text.splitlines() if ln.startswith(f"| {case}")]
-        assert len(rows) == 4, case          # two sizes, two dtypes
+        assert len(rows) == 2, case          # one size, two dtypes
         assert all(ln.count("|") == 8 for ln in rows)
