@@ -107,9 +107,47 @@ def check_by_projections(flat, x64, U, *, name, kind, dtype, seed, rtol, atol, t
         half = idx.size // 2
         stack += [idx[half:], idx[:half]]
     worst = found[0] if found else None
+    kinks = _kinks(flat, x64, U, found, dtype) if found else _line_kink(flat, x64, v)
+    if kinks:
+        k = kinks[0]
+        verdict = (f"inconclusive: f has a kink along x[{k['input']}] (left derivative {k['left']:.6g}, right "
+                   f"{k['right']:.6g}); your value {k['user']:.6g} is {'between' if k['between'] else 'outside'} them"
+                   if k["input"] is not None else
+                   f"inconclusive: f has a kink along a failing projection direction (one-sided directional "
+                   f"derivatives {k['left']:.6g} and {k['right']:.6g}); the mismatch could not be pinned on "
+                   f"one entry, as it would be for a wrong entry")
+        return CheckResult(passed=False, exit_code=3, verdict=verdict, worst=worst, worst_entries=tuple(found[:5]),
+                           kinks=tuple(kinks), seconds=time.perf_counter() - t0,
+                           extra={"evaluations": evals[0]}, **common)
     where = f"entry {worst.input}" if worst else "a combination of entries (not narrowed to one)"
     verdict = f"your {kind} differs from FD at {where}"
     if worst is not None:
         verdict += f": {worst.user:.10g} vs {worst.fd:.10g} (allowed {worst.allowed:.2g})"
     return CheckResult(passed=False, exit_code=1, verdict=verdict, worst=worst, worst_entries=tuple(found[:5]),
                        seconds=time.perf_counter() - t0, extra={"evaluations": evals[0]}, **common)
+
+
+def _kinks(flat, x64, U, found, dtype):
+    """One-sided derivatives along each localised input (as checks.py does for entrywise checks)."""
+    from adcheck.analysis.checks import _kinks_at
+
+    if not found:
+        return []
+    bad = np.zeros(U.shape, dtype=bool)
+    for e in found[:2]:
+        bad[:, e.input] = True
+    return _kinks_at(flat, x64, U, bad, dtype=dtype)
+
+
+def _line_kink(flat, x64, v):
+    """A failing projection that no halving pins on an entry is not linear in the entries: a kink
+    of f along v (one-sided directional derivatives differ) explains it."""
+    from adcheck.analysis.kinks import check_directional_kink
+
+    try:
+        with np.errstate(all="ignore"):
+            found = check_directional_kink(flat, x64.reshape(-1), v)
+    except Exception:   # no one-sided answer either: keep the mismatch
+        return []
+    return [{"output": -1, "input": None, "left": float(np.ravel(k.left)[0]), "right": float(np.ravel(k.right)[0]),
+             "user": None, "between": False} for k in found[:1]]

@@ -35,7 +35,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from adcheck.analysis.checks import ULPS, check_jacobian
+from adcheck.analysis.checks import NOISE_K, ULPS, check_jacobian
 from adcheck.errors import UsageError
 from adcheck.frameworks import framework_of, is_framework_rule
 
@@ -139,11 +139,66 @@ def check_autograd(f, xs, *, framework=None, twin=None, rtol=None, atol=None, se
 
     def jac(w):
         return ad.jacobian(flat.split(w, dtype))
-    res = check_jacobian(f_ref, jac, z, rtol=rtol, atol=atol, seed=seed, full=full, name=name, kind=kind,
-                         ad_f=ad_f, no_ad=None if twin is not None else "f is framework code with no NumPy twin",
-                         notes=notes)
-    res = replace(res, extra={**res.extra, "framework": ad.framework, "derivative": f"{label} (reverse mode)"})
+    no_ad = None if twin is not None else "f is framework code with no NumPy twin"
+    two_stage = dtype != np.float64 and note is None
+    if two_stage:   # the formula in float64 first, then the user's precision against it entrywise
+        def jac64(w):
+            return ad.jacobian(flat.split(w, np.float64))
+        res = check_jacobian(f_ref, jac64, z.astype(np.float64), rtol=rtol, atol=atol, seed=seed, full=full,
+                             name=name, kind=kind, ad_f=ad_f, no_ad=no_ad, notes=notes)
+        if res.exit_code == 0:
+            res = _precision_stage(res, jac, z, jac64(z.astype(np.float64)), dtype, rtol, atol, seed, label)
+        else:
+            res = replace(res, dtype=np.dtype(dtype).name, notes=res.notes + (
+                f"found with f and {label} run in float64: the formula itself is wrong, not just {dtype}",))
+    else:
+        res = check_jacobian(f_ref, jac, z, rtol=rtol, atol=atol, seed=seed, full=full, name=name, kind=kind,
+                             ad_f=ad_f, no_ad=no_ad, notes=notes)
+    res = replace(res, extra={**res.extra, "framework": ad.framework, "derivative": f"{label} (reverse mode)"},
+                  verdict=_whose(res.verdict, ad.framework))
     return _with_jvp(res, ad, flat, z, seed)
+
+
+def _precision_stage(res64, jac, z, J64, dtype, rtol, atol, seed, label):
+    """The user-precision Jacobian entry by entry against the float64 one res64 has just verified.
+
+    A float32 run of the same code may differ from the float64 run only by rounding: per entry the
+    dtype's ulps × the entry (+ 1e-3 of its row) plus NOISE_K × the change seen a few ulps away
+    (checks.dither_noise).  Overflow, cancellation and float32-only code paths fail here."""
+    from adcheck.analysis.checks import _allowed, _worst, dither_noise
+
+    U = np.asarray(jac(z), dtype=np.float64).reshape(J64.shape)
+    R = np.asarray(J64, dtype=np.float64)
+    noise = dither_noise(jac, z, U, seed)
+    M = np.abs(R)
+    allowed, tol_text = _allowed(R, M, dtype, 1e-300 + 0 * R, rtol, atol, noise)
+    diff = np.abs(U - R)
+    bad = ~(diff <= allowed)
+    scale = float(np.max(np.abs(R), initial=0.0))
+    max_abs = float(np.nanmax(diff)) if diff.size else 0.0
+    entries = _worst(U, R, None, None, R, diff, allowed, bad)
+    reference = f"{label} in float64 (itself {res64.reference.split(' (')[0]}-checked: {res64.mode})"
+    common = dict(dtype=np.dtype(dtype).name, max_abs_error=max_abs, tolerance=tol_text, reference=reference,
+                  mode=f"{res64.mode} in float64, entrywise in {np.dtype(dtype).name}", worst=entries[0] if entries else None,
+                  max_rel_error=max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else float("inf")),
+                  notes=res64.notes + (f"float64 stage: {res64.verdict}",))
+    if not bad.any():
+        what = "gradient" if res64.kind == "grad" else res64.kind
+        verdict = (f"your {what} matches in float64 ({res64.mode}) and in {np.dtype(dtype).name} entrywise: "
+                   f"max error {max_abs:.2g} against the float64 {what}")
+        return replace(res64, verdict=verdict, **common)
+    w = entries[0]
+    where = f"entry {w.input}" if res64.kind == "grad" else f"entry (output {w.output}, input {w.input})"
+    verdict = (f"your {np.dtype(dtype).name} {'gradient' if res64.kind == 'grad' else res64.kind} differs from "
+               f"the same code in float64 at {where}: {w.user:.8g} vs {w.ad:.10g} (allowed {w.allowed:.2g}); "
+               f"{int(bad.sum())} of {bad.size} entries off (a precision problem: overflow, cancellation, "
+               f"a float32-only path)")
+    return replace(res64, passed=False, exit_code=1, verdict=verdict, worst_entries=tuple(entries), **common)
+
+
+def _whose(verdict: str, framework: str) -> str:
+    """check_jacobian speaks of "your gradient": here the derivative is the framework's."""
+    return verdict.replace("your ", f"{framework}'s ", 1)
 
 
 def _returns_framework_arrays(ad, xs, name, guessed=False):
@@ -165,21 +220,32 @@ def _returns_framework_arrays(ad, xs, name, guessed=False):
 
 
 def _with_jvp(res, ad, flat, z, seed):
-    """The framework's forward mode against its verified reverse mode: J·v vs the rows along v."""
+    """The framework's forward mode against its verified reverse mode: J·v vs the rows along v.
+
+    Allowed: the per-dtype ulps × the terms |J|·|v|, plus NOISE_K × how much both sides move when
+    the point moves a few ulps (their rounding noise, measured as in checks.dither_noise).  At a
+    kink (exit 3) the two modes may take different one-sided conventions: a disagreement is noted.
+    """
     if res.exit_code == 2:
         return res
     rng = np.random.default_rng(seed + 2_147_483_647)
+    eps = float(np.finfo(flat.dtype).eps)
+    z_near = (z + z * eps * rng.choice([-2.0, -1.0, 1.0, 2.0], size=z.shape)).astype(flat.dtype)
     try:
         J = ad.jacobian(flat.split(z, flat.dtype)).astype(np.float64)
+        J_near = ad.jacobian(flat.split(z_near, flat.dtype)).astype(np.float64)
         worst, allowed_at = 0.0, 0.0
         for _ in range(JVP_DIRECTIONS):
-            v = rng.standard_normal(z.size)
+            v = rng.standard_normal(z.size).astype(flat.dtype)
             jv = np.asarray(ad.jvp(flat.split(z, flat.dtype), flat.split(v, flat.dtype)), dtype=np.float64)
-            v32 = v.astype(flat.dtype).astype(np.float64)
-            ref = J @ v32
-            terms = np.abs(J) @ np.abs(v32)
-            eps = float(np.finfo(flat.dtype).eps)
-            allowed = ULPS.get(flat.dtype, 2.0 ** 16) * eps * (terms + 1e-3 * np.max(terms, initial=0.0)) + 1e-300
+            jv_near = np.asarray(ad.jvp(flat.split(z_near, flat.dtype), flat.split(v, flat.dtype)),
+                                 dtype=np.float64)
+            v64 = v.astype(np.float64)
+            ref = J @ v64
+            terms = np.abs(J) @ np.abs(v64)
+            noise = np.abs(J_near - J) @ np.abs(v64) + np.abs(jv_near - jv).reshape(ref.shape)
+            allowed = ULPS.get(flat.dtype, 2.0 ** 16) * eps * (terms + 1e-3 * np.max(terms, initial=0.0)) \
+                + NOISE_K * np.where(np.isfinite(noise), noise, 0.0) + 1e-300
             err = np.abs(jv.reshape(ref.shape) - ref)
             ratio = float(np.max(np.where(np.isfinite(err), err / allowed, np.inf)))
             if ratio > worst:
@@ -194,7 +260,7 @@ def _with_jvp(res, ad, flat, z, seed):
             f"forward mode disagrees with reverse mode: J·v off by {worst:.3g}× the allowed "
             f"{allowed_at:.2g}")
     res = replace(res, extra={**res.extra, "jvp": text})
-    if ok or res.exit_code == 1:
+    if ok or res.exit_code in (1, 3):
         return res if ok else replace(res, notes=res.notes + (text,))
     return replace(res, passed=False, exit_code=1, verdict=f"{text} (reverse mode: {res.verdict})")
 
@@ -234,7 +300,7 @@ def check_second(f, xs, *, framework=None, rtol=None, atol=None, seed=None, name
             return ad.hessian(g_flat.split(w, dtype))
         res = check_jacobian(grad_ref, hess, z, rtol=rtol, atol=atol, seed=seed, name=name, kind="hessian",
                              no_ad=why, notes=notes)
-        return replace(res, extra={**res.extra, **extra})
+        return replace(res, extra={**res.extra, **extra}, verdict=_whose(res.verdict, ad.framework))
     rng = np.random.default_rng([seed, 2])
     v = rng.standard_normal(z.size) if v is None else np.asarray(v, dtype=np.float64).reshape(-1)
     v = v.astype(dtype)
@@ -246,4 +312,4 @@ def check_second(f, xs, *, framework=None, rtol=None, atol=None, seed=None, name
         return grad_ref(z64 + np.asarray(t, dtype=np.float64)[0] * v64)
     res = check_jacobian(directional, None, np.zeros(1, dtype=dtype), rtol=rtol, atol=atol, seed=seed,
                          name=name, kind="hvp", user=user.reshape(-1, 1), no_ad=why, notes=notes)
-    return replace(res, extra={**res.extra, **extra, "v_seed": seed})
+    return replace(res, extra={**res.extra, **extra, "v_seed": seed}, verdict=_whose(res.verdict, ad.framework))
