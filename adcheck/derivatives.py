@@ -60,7 +60,7 @@ def grad(f, x, method="reverse"):
     x = as_input(x)
     f = _user(f)
     if method == "reverse":
-        y, pull = reverse.vjp(f, x, lean=True)
+        y, pull = reverse.vjp(f, x, lean=True, once=True)
         if np.size(concrete(y)) != 1:
             raise UsageError(f"grad needs a scalar function; f returns shape {np.shape(concrete(y))}: use jacobian")
         return _plain(pull(np.ones(np.shape(concrete(y))))).reshape(x.shape)
@@ -80,7 +80,7 @@ def jvp(f, x, v):
 
 def vjp(f, x, u):
     """``(f(x), uᵀ J)`` by one backward pass; the product is shaped like x."""
-    y, pull = reverse.vjp(_user(f), as_input(x), lean=True)
+    y, pull = reverse.vjp(_user(f), as_input(x), lean=True, once=True)
     return _plain(y), _plain(pull(np.reshape(as_input(u), np.shape(concrete(y)))))
 
 
@@ -88,7 +88,7 @@ def _grad_fn(f):
     """x -> ∇f(x), itself traceable (reverse mode inside, so it nests)."""
 
     def g(x):
-        y, pull = reverse.vjp(f, x, lean=True)
+        y, pull = reverse.vjp(f, x, lean=True, once=True)
         return pull(np.ones(np.shape(concrete(y))))
 
     return g

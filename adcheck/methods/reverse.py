@@ -168,11 +168,12 @@ def _toposorted(out_id, out_node):
     return order
 
 
-def backward(order, out_id, seed, magnitude=False, keep=None):
+def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
     """Adjoints (id -> ȳ) of every state in ``order`` for the output cotangent ``seed``.
 
     ``keep``: ids whose adjoints the caller wants; the others are dropped once passed
-    on (None: all are returned).
+    on (None: all are returned).  ``consume``: the tape is used once; each node's
+    stored values are released as soon as its rules have run.
 
     With ``magnitude=True`` every contribution is taken in absolute value, so the
     result bounds the size of the terms that the true adjoint sums: where they
@@ -257,6 +258,8 @@ def backward(order, out_id, seed, magnitude=False, keep=None):
                 adj[pid] = c
                 if type(c) is ndarray:
                     owned.add(pid)
+        if consume:
+            node.args = node.ans = None
     return adj
 
 
@@ -330,12 +333,13 @@ def _backward_magnitude(order, out_id, seed):
     return adj
 
 
-def vjp(f, x, lean=False):
+def vjp(f, x, lean=False, once=False):
     """Trace f at x; return ``(f(x), pullback)`` with pullback(ȳ) = Jᵀȳ shaped like x.
 
     ``lean=True``: the tape keeps only what the backward pass reads (see _LEAN), and the
     pullback frees each adjoint once it has been passed on.  The gradient is the same;
-    the tape cannot be shown as a graph.
+    the tape cannot be shown as a graph.  ``once=True`` (with lean): the pullback may be
+    called once, and releases each node's values as the backward pass leaves it.
     """
     level = new_level()
     x = as_input(x)
@@ -359,9 +363,15 @@ def vjp(f, x, lean=False):
     out_id = out._id
 
     keep = (x_id,) if lean else None
+    consume = bool(lean and once)
+    used = []
 
     def pullback(g):
-        res = backward(order, out_id, g, keep=keep).get(x_id)
+        if consume:
+            if used:
+                raise RuntimeError("this pullback was made for one backward pass (vjp(..., once=True))")
+            used.append(True)
+        res = backward(order, out_id, g, keep=keep, consume=consume).get(x_id)
         return np.zeros(x_shape) if res is None else res
 
     pullback.order = order
