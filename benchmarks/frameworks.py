@@ -629,6 +629,9 @@ def main(argv=None):
     warm_up(tools, builders)
     results = run(sizes, args.reps, tools, cases, builders)
     wall = time.perf_counter() - t0
+    at_end = bench_machine.describe(os.path.dirname(HERE))["adcheck commit"]
+    if at_end != machine["adcheck commit"]:
+        machine["adcheck commit"] += f" at the start, {at_end} at the end: adcheck changed during the run"
     text = report(results, args, sizes, tools, cases, machine, threads, versions, wall, monitor.others())
     with open(out, "w", encoding="utf-8") as fh:
         fh.write(text)
