@@ -1,0 +1,125 @@
+"""The engine's fast paths give the same numbers as the plain rules (correctness only, no timings).
+
+Lean tapes, single-use pullbacks, in-place accumulation of adjoints, the fused x[a:b]
+scatter, x·x computed once, ±ȳ passed through add/subtract, and multiplication into a
+fresh partial must change nothing: not the derivative (bit for bit), not the user's
+arrays, not the seed.
+"""
+
+import numpy as np
+import pytest
+
+import adcheck
+from adcheck.methods import forward, reverse
+from adcheck.prims.table import get
+
+X = np.linspace(-1.3, 1.7, 12)
+
+FUNCTIONS = {
+    "rosenbrock": lambda x: np.sum(100.0 * (x[1:] - x[:-1] * x[:-1]) ** 2 + (1.0 - x[:-1]) ** 2),
+    "slices": lambda x: np.sum(x[0] * x[1:] ** 3 + x[2] + x[::2].sum()) - np.sum(x[3:7] * x[4:8]),
+    "broadcast": lambda x: np.sum(x.reshape(3, 4) * x[:4] - x[4:7, None] / (1 + x[8:] ** 2)),
+    "chain": lambda x: np.mean(np.tanh(x) ** 2 - np.exp(-x * x) + np.log1p(x * x) - np.sin(x) * np.cos(x)),
+    "reuse": lambda x: np.sum((x * x) * (x * x) - (x - x[::-1]) - (-x) + x / (2.0 + x * x)),
+    "where": lambda x: np.sum(np.where(x > 0, x, 0.1 * x) ** 2 - np.maximum(x, 0.3)),
+    "softmax": lambda x: -np.sum(np.log(np.sum(np.exp(x.reshape(3, 4) - np.max(x.reshape(3, 4), axis=1,
+                                                                            keepdims=True)), axis=1))),
+    "matmul": lambda x: np.sum(np.tanh(x.reshape(3, 4) @ x[:4]) ** 2),
+}
+
+
+def _full_tape_grad(f, x):
+    """The gradient through a full tape and the plain backward pass (no lean, no consume)."""
+    y, pull = reverse.vjp(f, x)
+    adj = reverse.backward(pull.order, pull.ids[1], np.ones(np.shape(y)))
+    return adj[pull.ids[0]]
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_lean_single_use_gradient_equals_the_full_tape_bit_for_bit(name):
+    f = FUNCTIONS[name]
+    x = X.copy()
+    g_full = np.asarray(_full_tape_grad(f, x))
+    g = adcheck.grad(f, x)
+    assert np.array_equal(g, g_full)
+    assert np.array_equal(x, X)  # the input is never written
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_fast_paths_agree_with_forward_mode(name):
+    f = FUNCTIONS[name]
+    jac = forward.jacobian(f, X)[1].reshape(-1)
+    assert np.allclose(adcheck.grad(f, X), jac, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_hvps_agree_across_methods(name):
+    f = FUNCTIONS[name]
+    v = np.cos(np.arange(X.size))
+    fr = adcheck.hvp(f, X, v, method="forward-over-reverse")
+    rr = adcheck.hvp(f, X, v, method="reverse-over-reverse")
+    ff = adcheck.hvp(f, X, v, method="forward-over-forward")
+    assert np.allclose(fr, ff, rtol=1e-11, atol=1e-11) and np.allclose(rr, ff, rtol=1e-11, atol=1e-11)
+
+
+def test_seed_and_cotangent_are_never_written():
+    f = lambda x: x[1:] * x[:-1] + x[:-1] - x[1:]  # noqa: E731
+    u = np.linspace(0.5, 2.0, X.size - 1)
+    u0 = u.copy()
+    _, pull = reverse.vjp(f, X, lean=True)
+    first = pull(u)
+    assert np.array_equal(u, u0)
+    assert np.array_equal(pull(u), first)  # a lean pullback (not once) can be called again
+    _, ut_j = adcheck.vjp(f, X, u)
+    assert np.array_equal(u, u0) and np.array_equal(ut_j, first)
+
+
+def test_reverse_jacobian_rows_are_independent():
+    f = lambda x: np.stack([np.sum(x * x), np.sum(x[1:] - x[:-1]), x[0] * x[3]])  # noqa: E731
+    j = adcheck.jacobian(f, X, method="reverse")
+    assert np.allclose(j, adcheck.jacobian(f, X, method="forward"), rtol=1e-14, atol=1e-14)
+
+
+def test_single_use_pullback_refuses_a_second_call():
+    _, pull = reverse.vjp(FUNCTIONS["rosenbrock"], X, lean=True, once=True)
+    pull(np.ones(()))
+    with pytest.raises(RuntimeError, match="one backward pass"):
+        pull(np.ones(()))
+
+
+def _square_chain(z):
+    a = z[:-1]
+    return np.sum((z[1:] - a * a) ** 2)
+
+
+def test_lean_tape_keeps_only_what_the_rules_read():
+    x = np.linspace(0.5, 1.5, 50)
+    _, pull = reverse.vjp(_square_chain, x, lean=True)
+    kept = [n for _, n in pull.order if n is not None]
+    by_name = {n.prim.name: n for n in kept}
+    assert by_name["sum"].ans is None and isinstance(by_name["sum"].args[0], reverse.ShapeOnly)
+    assert isinstance(by_name["subtract"].args[0], reverse.ShapeOnly)
+    assert by_name["multiply"].args[0] is by_name["multiply"].args[1]  # a·a keeps its one operand
+    assert by_name["power"].ans is None  # ∂(d²)/∂d = 2d reads d, not d²
+    _, full = reverse.vjp(_square_chain, x)
+    assert all(n.ans is not None for _, n in full.order if n is not None)
+    assert np.array_equal(adcheck.grad(_square_chain, x), _full_tape_grad(_square_chain, x))
+
+
+def test_partials_read_from_the_rule_code():
+    assert get("exp").vjp_needs == ((True, frozenset()),)
+    assert get("multiply").vjp_needs == ((False, frozenset({1})), (False, frozenset({0})))
+    assert get("add").vjp_needs == ((False, frozenset()), (False, frozenset()))
+    assert get("where").vjp_needs is None  # its own VJP rules: keep everything
+
+
+def test_power_two_partial_is_exactly_two_a():
+    a = np.linspace(-3.0, 3.0, 101)
+    t = np.cos(a)[None, :]
+    _, jt = forward.jvp_batch(lambda z: z ** 2, a, t)
+    assert np.array_equal(jt[0], t[0] * (2 * a ** (2 - 1)))
+
+
+def test_operators_with_other_operand_types_still_differentiate():
+    f = lambda z: np.sum(z * np.float32(2.0) + True - z * z + np.int64(3) * z)  # noqa: E731
+    assert np.allclose(adcheck.grad(f, X), 2.0 - 2 * X + 3.0, rtol=1e-15, atol=1e-15)
