@@ -230,7 +230,9 @@ def _gradcheck(fast):
                 torch.autograd.gradcheck(fn, (xt,), fast_mode=fast)     # the defaults: raises on a mismatch
                 out = Outcome("pass")
             except GradcheckError as exc:
-                out = Outcome("FAIL", _first_line(exc))
+                text = str(exc)
+                slow = [ln.strip() for ln in text.splitlines() if "max per-element difference" in ln]
+                out = Outcome("FAIL", _first_line(text).rstrip(",") + ("; " + slow[0] if slow else ""))
         if caught:
             out.warned = f"{caught[0].category.__name__}: {_first_line(caught[0].message, 200)}"
         return out
@@ -535,6 +537,8 @@ def report(results, args, sizes, tools, cases, machine, threads, versions, wall,
                 p(f"| {tool.label} | {dt} | ({'a' if case == 'correct' else 'b'}) | "
                   + " | ".join(f"{v:.2g}×" if v is not None else "—" for v in r) + " |")
     p("")
+    p("## Why the tools answer as they do\n")
+    p(WHY.strip() + "\n")
     p("## How it was measured\n")
     p(HOW.strip() + "\n")
     p("Legend: ✓ the right verdict; ~ acceptable but not the best (a pass at the kink: no false alarm, "
@@ -561,6 +565,39 @@ def report(results, args, sizes, tools, cases, machine, threads, versions, wall,
       else "| other processes | unknown |")
     p("")
     return "\n".join(out)
+
+
+WHY = """
+* **gradcheck, full mode**, builds the whole Jacobian twice — by central differences with step
+  eps = 1e-6 and from the backward pass — and accepts each entry when |analytical − numerical| ≤
+  atol + rtol·|numerical| with atol = 1e-5 and rtol = 1e-3.  An entry wrong by 1e-3 relative is
+  therefore inside the tolerance by construction, at every n.  At an exact zero of relu the central
+  difference is ½ and relu's derivative is 0: a failure on correct code.
+* **gradcheck, fast mode**, compares one number, uᵀJv for random u and v, with the same
+  tolerances.  One wrong entry is a single term of that sum and disappears in it; the kink is seen
+  only when its term happens to matter.  When fast mode does fail, torch recomputes both full
+  Jacobians to print them, so a failing fast check costs as much as a full one (hence its skipped
+  cells above).
+* **gradcheck on float32 tensors** warns that the input is not double precision and runs anyway.
+  eps = 1e-6 is a few float32 ulps of a value near 1, and the rounding error of f itself, divided
+  by 2·eps, is of order one or more — far above atol = 1e-5.  Correct float32 code fails at every
+  size, so its FAILs on (b) and (c) in float32 carry no information.
+* **check_grads(order=1, modes=["rev"])** draws one random tangent t and one random cotangent c
+  and compares cᵀ(Jt), with Jt from a central difference of step 1e-4, against (Jᵀc)ᵀt from the
+  VJP, to 1e-5 (float64) or 2e-3 (float32), absolute and relative.  It is one projection: a wrong
+  entry is caught only when its share of the projected sum exceeds the tolerance, which depends on n
+  and on the draw.  In float32 the difference quotient of a sum of n terms carries rounding error that
+  grows with n until correct code fails.  The step along t crosses the relu kink, so the kink fails.
+* **adcheck** (`check_autograd`): entrywise for n ≤ 200 — each entry against a Richardson
+  difference with its own error estimate, one-sided derivatives where they disagree, so a kink is
+  "inconclusive" rather than a mismatch.  Above 200: random ±1 projections, each with its own
+  difference error estimate and a bound on the rounding the user's entries may carry, a failing
+  projection narrowed to entries by halving, and "inconclusive" when it cannot be pinned on entries
+  and f has a kink along that direction.  A kink at the point itself is not looked for unless a
+  projection fails, so the exact zero passes there (~).  float32 code is also run in float64 (the same
+  code on float64 inputs) and each float32 entry compared with that gradient, which is why a bug
+  that is there in both precisions is caught at every n.
+"""
 
 
 HOW = """
@@ -600,6 +637,8 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="n = 100 and 1000, one call per cell")
     ap.add_argument("--sizes", help="comma-separated sizes (overrides the plan; the smoke test uses tiny ones)")
     ap.add_argument("--reps", type=int, help="timed calls per cell after the first (default 3, 1 with --quick)")
+    ap.add_argument("--no-warm-up", action="store_true", help="skip the untimed first call of each tool "
+                    "(the smoke test; the first cells then include imports and compilation)")
     ap.add_argument("--out", help="where to write the report (default FRAMEWORKS.md / FRAMEWORKS-quick.md)")
     args = ap.parse_args(argv)
     sizes = tuple(int(float(s)) for s in args.sizes.split(",")) if args.sizes else (
@@ -626,7 +665,8 @@ def main(argv=None):
         pass
     builders = {"torch": torch_functions(), "jax": jax_functions()}
     tools, cases = TOOLS, CASES
-    warm_up(tools, builders)
+    if not args.no_warm_up:
+        warm_up(tools, builders)
     results = run(sizes, args.reps, tools, cases, builders)
     wall = time.perf_counter() - t0
     at_end = bench_machine.describe(os.path.dirname(HERE))["adcheck commit"]

@@ -18,7 +18,7 @@ SCRIPT = os.path.join(ROOT, "benchmarks", "frameworks.py")
 
 def test_quick_run_on_a_tiny_size_writes_both_tables(tmp_path):
     out = tmp_path / "FRAMEWORKS.md"
-    proc = subprocess.run([sys.executable, SCRIPT, "--quick", "--sizes", "6", "--out", str(out)],
+    proc = subprocess.run([sys.executable, SCRIPT, "--quick", "--sizes", "6", "--no-warm-up", "--out", str(out)],
                           capture_output=True, text=True, timeout=180, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
