@@ -25,7 +25,7 @@ import numpy as np
 from adcheck.methods.dispatch import DIRECT_TYPES, Tracer, as_input, concrete, new_level, outer, tracing
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import unbroadcast
-from adcheck.prims.table import bind, top_tracer
+from adcheck.prims.table import top_tracer
 
 ndarray = np.ndarray
 
@@ -145,7 +145,6 @@ def _lean(prim, primals, parents, ans):
         for j in drop:
             primals[j] = ShapeOnly(_shape(primals[j]))
     return primals, (ans if keep_y else None)
-
 
 
 def _toposorted(out_id, out_node):

@@ -93,14 +93,13 @@ def _scaled(t, p, ans, args):
         if p.shape == t.shape:
             return np.multiply(t, p, out=p)
         if t.shape[:1] == (1,) and t.shape[1:] == p.shape:  # one tangent direction: (1,) + shape
-            out = p.reshape(t.shape)
-            return np.multiply(t, p, out=out)
+            return np.multiply(t, p, out=p.reshape(t.shape))
     return t * p
 
 
 def _make_rules(partials, symmetric=False):
     def jvp(tangents, ans, *args):
-        out = None
+        out = first = None
         for i, t in enumerate(tangents):
             if t is None or partials[i] is None:
                 continue
@@ -108,7 +107,7 @@ def _make_rules(partials, symmetric=False):
             if out is not None and p is NEG_ONE:
                 out = out - t  # = out + (-t), one array pass less
                 continue
-            if symmetric and i == 1 and t is tangents[0] and args[0] is args[1]:
+            if symmetric and i == 1 and first is not None and t is tangents[0] and args[0] is args[1]:
                 term = first  # x·x: both terms are the same product
             elif isinstance(p, str):
                 term = _times(t, p)
