@@ -129,19 +129,20 @@ class ShapeOnly:
 
 
 def _lean(prim, primals, parents, ans):
-    key = (prim, tuple(j for j, _, _ in parents))
+    key = (prim, parents[0][0]) if len(parents) == 1 else (prim,) + tuple([j for j, _, _ in parents])
     plan = _PLANS.get(key)
     if plan is None:
+        positions = [j for j, _, _ in parents]
         needs = prim.vjp_needs
         keep_y, read = False, set()
-        for j in key[1]:
+        for j in positions:
             uses_y, used = needs[j] if j < len(needs) else needs[-1]
             keep_y = keep_y or uses_y
             read |= used
-        plan = _PLANS[key] = (keep_y, tuple(j for j in key[1] if j not in read))
+        plan = _PLANS[key] = (keep_y, tuple(j for j in positions if j not in read))
     keep_y, drop = plan
     if drop:
-        primals = list(primals)
+        primals = list(primals)  # the list the op ran on may be held by an enclosing level
         for j in drop:
             primals[j] = ShapeOnly(_shape(primals[j]))
     return primals, (ans if keep_y else None)
