@@ -27,7 +27,13 @@ compared with AD against its own allowance instead.
 Localisation.  A failing projection is narrowed down by halving: the
 direction restricted to each half of the index set is tested again and only
 halves that still fail are split further — about 2·log2(n) directional
-differences per wrong entry, never the full Jacobian.
+differences per wrong entry, never the full Jacobian.  When neither half of a
+failing set fails (the FD error estimate of a half can be larger, e.g. where
+the step crosses kinks of f in other coordinates), the mismatch is followed
+into the half that carries the larger part of it — the mismatch of a wrong
+derivative is additive over the halves — and the entry reached is judged by
+its own one-hot difference.  A found entry with different one-sided
+derivatives is a kink: inconclusive, never a mismatch.
 """
 
 from __future__ import annotations
@@ -92,30 +98,29 @@ def check_by_projections(flat, x64, U, *, name, kind, dtype, seed, rtol, atol, t
                            f"projections (miss probability < {P_MISS:g})", seconds=time.perf_counter() - t0,
                            extra={"evaluations": evals[0]}, **common)
     v, u = failing
-    stack, found = [np.arange(n)], []
-    while stack and len(found) < MAX_LOCALISED:
-        idx = stack.pop()
-        w = np.zeros(n)
-        w[idx] = v[idx]
-        ok, user, ref, allowed = probe(w, u)
-        if ok:
-            continue
-        if idx.size == 1:
-            found.append(EntryError(-1 if m > 1 else 0, int(idx[0]), float(user * v[idx[0]]),
-                                    None, float(ref * v[idx[0]]), None, float(allowed)))
-            continue
-        half = idx.size // 2
-        stack += [idx[half:], idx[:half]]
+    found = _localise(probe, v, u, n, m, EntryError)
     worst = found[0] if found else None
-    kinks = _kinks(flat, x64, U, found, dtype) if found else _line_kink(flat, x64, v)
+    kinks = _kinks(flat, x64, U, found, dtype) if found else (_line_kink(flat, x64, v) or
+                                                               _not_additive(probe, v, u, n))
+    rough = [e for e in found if not abs(e.user - e.fd) > e.allowed]
+    if not kinks and found and len(rough) == len(found):
+        e = found[0]
+        kinks = [{"output": -1, "input": e.input, "user": e.user, "fd": e.fd, "rough": True, "between": False}]
     if kinks:
         k = kinks[0]
-        verdict = (f"inconclusive: f has a kink along x[{k['input']}] (left derivative {k['left']:.6g}, right "
+        verdict = (f"inconclusive: the mismatch comes from x[{k['input']}], where finite differences are as "
+                   f"rough as it ({k['user']:.6g} vs FD {k['fd']:.6g}, within FD's own error there)"
+                   if k.get("rough") else
+                   f"inconclusive: f has a kink along x[{k['input']}] (left derivative {k['left']:.6g}, right "
                    f"{k['right']:.6g}); your value {k['user']:.6g} is {'between' if k['between'] else 'outside'} them"
                    if k["input"] is not None else
                    f"inconclusive: f has a kink along a failing projection direction (one-sided directional "
                    f"derivatives {k['left']:.6g} and {k['right']:.6g}); the mismatch could not be pinned on "
-                   f"one entry, as it would be for a wrong entry")
+                   f"one entry, as it would be for a wrong entry" if "left" in k else
+                   f"inconclusive: a failing projection could not be pinned on any entry, and its mismatch is "
+                   f"not additive over the two halves of the direction ({k['whole']:.3g} vs {k['halves']:.3g}): "
+                   f"finite differences of f are not linear along it (kinks within the step), so they cannot "
+                   f"judge this {kind}")
         return CheckResult(passed=False, exit_code=3, verdict=verdict, worst=worst, worst_entries=tuple(found[:5]),
                            kinks=tuple(kinks), seconds=time.perf_counter() - t0,
                            extra={"evaluations": evals[0]}, **common)
@@ -151,3 +156,49 @@ def _line_kink(flat, x64, v):
         return []
     return [{"output": -1, "input": None, "left": float(np.ravel(k.left)[0]), "right": float(np.ravel(k.right)[0]),
              "user": None, "between": False} for k in found[:1]]
+
+
+def _not_additive(probe, v, u, n):
+    """A wrong derivative makes the mismatch D(v) = ⟨u, U v⟩ - ⟨u, FD(v)⟩ linear in v, so
+    D(v) = D(v_A) + D(v_B) for the two halves; FD across kinks is not.  Returns a kink record
+    when the halves miss the whole by more than a quarter of it."""
+    half = n // 2
+    parts = []
+    for idx in (np.arange(n), np.arange(half), np.arange(half, n)):
+        w = np.zeros(n)
+        w[idx] = v[idx]
+        _, user, ref, _ = probe(w, u)
+        parts.append(user - ref)
+    whole, halves = parts[0], parts[1] + parts[2]
+    if abs(whole - halves) > 0.25 * abs(whole):
+        return [{"output": -1, "input": None, "whole": float(whole), "halves": float(halves), "user": None,
+                 "between": False}]
+    return []
+
+
+def _localise(probe, v, u, n, m, EntryError):
+    """The entries a failing projection (v, u) is due to (see the module docstring)."""
+    found, stack = [], [(np.arange(n), False)]
+    while stack and len(found) < MAX_LOCALISED:
+        idx, followed = stack.pop()
+        if idx.size == 1:
+            w = np.zeros(n)
+            w[idx] = v[idx]
+            ok, user, ref, allowed = probe(w, u)
+            if not ok or followed:   # a followed entry carries the mismatch even when its FD is too rough
+                found.append(EntryError(-1 if m > 1 else 0, int(idx[0]), float(user * v[idx[0]]),
+                                        None, float(ref * v[idx[0]]), None, float(allowed)))
+            continue
+        half = idx.size // 2
+        children = []
+        for part in (idx[:half], idx[half:]):
+            w = np.zeros(n)
+            w[part] = v[part]
+            ok, user, ref, _ = probe(w, u)
+            children.append((part, ok, abs(user - ref)))
+        failing = [(c, False) for c, ok, _ in children if not ok]
+        if failing:
+            stack += failing[::-1]
+        elif not followed or len(found) == 0:
+            stack.append((max(children, key=lambda c: c[2])[0], True))
+    return found
