@@ -191,3 +191,42 @@ def test_core_never_imports_torch_or_jax():
             "print(sorted(m for m in ('torch', 'jax') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+EXPLICIT = """
+    import numpy as np
+    import torch
+
+    def energy(x, y):
+        return (torch.sin(x) * y).sum() + (y ** 2).sum()
+
+    def energy_grad(x, y):                  # hand-written, in torch: one gradient per input
+        return torch.cos(x) * y, torch.sin(x) + 2 * y
+
+    def energy_grad_wrong(x, y):
+        return torch.cos(x) * y, torch.sin(x) + y
+
+    def plain_energy(x, y):
+        return np.sum(np.sin(x) * y) + np.sum(y ** 2)
+
+    def methods_only(w):
+        return (w.cos() * w).sum()
+
+    P = {"x": [0.3, 1.1], "y": [2.0, -0.5]}
+    ADCHECK_CHECKS = {
+        "hand": {"f": energy, "grad": energy_grad, "at": P},
+        "hand_wrong": {"f": energy, "grad": energy_grad_wrong, "at": P, "expect": "fail"},
+        "auto_with_twin": {"f": energy, "numpy": plain_energy, "at": P},
+        "declared": {"f": methods_only, "framework": "torch", "at": [0.5, 1.5]},
+    }
+"""
+
+
+def test_adcheck_checks_entries_for_torch_code(tmp_path):
+    pytest.importorskip("torch")
+    res, doc = run(_write(tmp_path, "explicit.py", EXPLICIT))
+    assert res.exit_code == 0, res.output
+    status = {c["check"]: c["status"] for c in doc["checks"]}
+    assert status == {"hand": "pass", "hand_wrong": "xfail", "auto_with_twin": "pass", "declared": "pass"}
+    twin = next(c for c in doc["checks"] if c["check"] == "auto_with_twin")
+    assert twin["detail"]["reference"].startswith("reverse AD")
