@@ -25,6 +25,8 @@ FUNCTIONS = {
     "softmax": lambda x: -np.sum(np.log(np.sum(np.exp(x.reshape(3, 4) - np.max(x.reshape(3, 4), axis=1,
                                                                             keepdims=True)), axis=1))),
     "matmul": lambda x: np.sum(np.tanh(x.reshape(3, 4) @ x[:4]) ** 2),
+    "negate": lambda x: np.sum(3.0 * (1.0 - np.sin(x[2:]) ** 2) - (0.5 - x[2:]) ** 2 + 2.0 * -(x[:-2] ** 2)),
+    "scaled": lambda x: np.sum(100.0 * (x[1:] ** 2) + 0.25 * (2.0 * x[:-1]) ** 2) + 3.0 * np.sum(-x ** 2),
 }
 
 
@@ -123,3 +125,50 @@ def test_power_two_partial_is_exactly_two_a():
 def test_operators_with_other_operand_types_still_differentiate():
     f = lambda z: np.sum(z * np.float32(2.0) + True - z * z + np.int64(3) * z)  # noqa: E731
     assert np.allclose(adcheck.grad(f, X), 2.0 - 2 * X + 3.0, rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("idx", [(slice(1, None),), (slice(None, -1),), (slice(2, 5),), (slice(5, 2),),
+                                 (slice(-3, None),), (slice(None),)])
+@pytest.mark.parametrize("shape", [(9,), (9, 2)])
+def test_slice_scatter_equals_zeros_then_write(idx, shape):
+    from adcheck.prims.arrays import _untake_impl
+
+    g = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)[idx] * 0.37
+    z = np.zeros(shape)
+    z[idx] = g
+    out = _untake_impl(g, idx, shape)
+    assert np.array_equal(out, z) and out.dtype == z.dtype and out.shape == z.shape
+
+
+@pytest.mark.parametrize("c", [1.0, 100.0, -0.3, 1e-300, 5e-324, 3e300])
+def test_broadcast_scalar_cotangent_rules_equal_the_full_products(c):
+    from adcheck.prims.elementwise import _power_vjp_a, _scaled
+
+    a = np.concatenate([np.linspace(-3.0, 3.0, 41), [1e-310, -2.5e-320, 1e150, 0.0, -0.0]])
+    g = np.broadcast_to(np.float64(c), a.shape)
+    full = np.array(g)  # the same ȳ as an ordinary array
+    with np.errstate(over="ignore"):
+        assert np.array_equal(_power_vjp_a(g, None, a, 2), full * (2.0 * a))
+    scaled = _scaled(g, 100.0, None, (100.0, a))
+    assert np.array_equal(scaled, full * 100.0) and not scaled.flags.writeable
+    assert np.array_equal(_scaled(g, np.float64(-0.5), None, ()), full * -0.5)
+
+
+def test_elementwise_jvps_add_in_place_only_into_their_own_arrays():
+    a = np.linspace(-1.0, 2.0, 7)
+    t1, t2 = np.cos(a)[None, :], np.sin(a)[None, :]
+    t1c, t2c = t1.copy(), t2.copy()
+    assert np.array_equal(get("multiply").jvp([t1, t1], a * a, a, a), t1 * a + t1 * a)
+    assert np.array_equal(get("add").jvp([t1, t2], a + a, a, a), t1c + t2c)
+    assert np.array_equal(get("subtract").jvp([t1, t2], a - a, a, a), t1c - t2c)
+    assert np.array_equal(get("subtract").jvp([None, t2], 1.0 - a, 1.0, a), -t2c)
+    b = a[::-1].copy()
+    assert np.array_equal(get("multiply").jvp([t1, t2], a * b, a, b), t1c * b + t2c * a)
+    assert np.array_equal(get("power").jvp([t1, None], a ** 2, a, 2), t1c * (2.0 * a))
+    assert np.array_equal(t1, t1c) and np.array_equal(t2, t2c)  # input tangents never written
+    v = np.cos(np.arange(X.size))
+    v0 = v.copy()
+    for f in FUNCTIONS.values():
+        y, t = adcheck.jvp(f, X, v)
+        assert np.array_equal(v, v0)
+        assert np.allclose(t, forward.jacobian(f, X)[1].reshape(-1) @ v, rtol=1e-12, atol=1e-12)

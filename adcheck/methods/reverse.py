@@ -194,8 +194,11 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
         g = get(vid)
         if g is None:
             continue
+        # g is this pass's own array and nothing else will read it: a single-parent rule may reuse it
+        spare = False
         if keep is not None and vid not in keep:
             del adj[vid]
+            spare = vid in owned
             owned.discard(vid)
         prim = node.prim
         rules = prim.vjp
@@ -224,7 +227,10 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
                     c = prev + g
                 else:
                     if prev is None:
-                        c = -g
+                        if spare and len(node.parents) == 1 and _fits(g, g):
+                            c = np.negative(g, out=g)  # -ȳ written over ȳ, which no one else holds
+                        else:
+                            c = -g
                     elif plain_g and pid in owned and _fits(prev, g):
                         np.subtract(prev, g, out=prev)
                         continue
@@ -265,7 +271,8 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
 
 def _fits(prev, c) -> bool:
     """prev += c gives exactly prev + c: both ndarrays of one shape and dtype."""
-    return type(prev) is ndarray and type(c) is ndarray and prev.shape == c.shape and prev.dtype == c.dtype
+    return (type(prev) is ndarray and type(c) is ndarray and prev.shape == c.shape and prev.dtype == c.dtype
+            and prev.flags.writeable)
 
 
 _GETITEM = []
@@ -293,7 +300,8 @@ def _scatter_into(adj, owned, pid, prev, g, node) -> bool:
         adj[pid] = _untake_impl(g, idx, x.shape)
         owned.add(pid)
         return True
-    if pid in owned and type(prev) is ndarray and prev.shape == x.shape and prev.dtype == np.float64:
+    if (pid in owned and type(prev) is ndarray and prev.shape == x.shape and prev.dtype == np.float64
+            and prev.flags.writeable):
         view = prev[idx]
         if type(view) is ndarray:
             np.add(view, g, out=view)

@@ -160,9 +160,26 @@ def _is_basic(idx):
     return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in idx)
 
 
+def _slice_bounds(idx, shape):
+    """(start, stop) when idx is one step-1 slice of axis 0 (x[a:b], x[1:], x[:-1]), else None."""
+    if len(idx) != 1 or type(idx[0]) is not slice or not shape:
+        return None
+    start, stop, step = idx[0].indices(shape[0])
+    return (start, max(start, stop)) if step == 1 else None
+
+
 def _untake_impl(g, idx, shape):
     g = np.asarray(g)
     if g.dtype == np.float64:
+        bounds = _slice_bounds(idx, shape)
+        if bounds is not None and g.shape == (bounds[1] - bounds[0],) + tuple(shape[1:]):
+            # x[a:b]: write ȳ and zero only the rest (np.zeros' fresh pages cost a second pass)
+            z = np.empty(shape)
+            a, b = bounds
+            z[:a] = 0.0
+            z[b:] = 0.0
+            z[a:b] = g
+            return z
         z = np.zeros(shape)
     else:
         z = np.zeros(shape, dtype=object if g.dtype == object else np.result_type(g, np.float64))

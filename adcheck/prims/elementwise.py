@@ -83,10 +83,23 @@ def _times(t, p):
     return t * p
 
 
+def _const_of(t):
+    """The one value of t when t is a float64 ndarray that is a broadcast of a scalar (all
+    strides 0, as the sum VJP's ȳ), else None."""
+    if type(t) is np.ndarray and t.ndim and t.dtype == np.float64 and t.size and not any(t.strides):
+        return t[(0,) * t.ndim]
+    return None
+
+
 def _scaled(t, p, ans, args):
     """t * p -- written into p when p is a new array of the product's shape and dtype
     that nothing else holds (a partial like 2a or cos a, not one returning y or an
-    argument): the same numbers, one array allocation less."""
+    argument): the same numbers, one array allocation less.  A broadcast scalar t times a
+    scalar p stays a broadcast scalar (each entry is the same product; no array pass)."""
+    if type(p) is float or type(p) is np.float64:
+        c = _const_of(t)
+        if c is not None:
+            return np.broadcast_to(c * p, t.shape)
     if (type(p) is np.ndarray and type(t) is np.ndarray and p.base is None and p is not ans
             and p.dtype == t.dtype == np.float64 and p.flags.writeable
             and not any(p is a for a in args)):
@@ -97,15 +110,26 @@ def _scaled(t, p, ans, args):
     return t * p
 
 
+def _same_layout(out, t) -> bool:
+    """out += t gives exactly out + t: writable float64 ndarrays of one shape."""
+    return (type(out) is np.ndarray and type(t) is np.ndarray and out.shape == t.shape
+            and out.dtype == t.dtype == np.float64 and out.flags.writeable)
+
+
 def _make_rules(partials, symmetric=False):
     def jvp(tangents, ans, *args):
         out = first = None
+        own = False  # out is an array this rule made (not a tangent passed through): add into it
         for i, t in enumerate(tangents):
             if t is None or partials[i] is None:
                 continue
             p = partials[i]
             if out is not None and p is NEG_ONE:
-                out = out - t  # = out + (-t), one array pass less
+                if own and _same_layout(out, t):
+                    np.subtract(out, t, out=out)
+                else:
+                    out = out - t  # = out + (-t), one array pass less
+                    own = True
                 continue
             if symmetric and i == 1 and first is not None and t is tangents[0] and args[0] is args[1]:
                 term = first  # x·x: both terms are the same product
@@ -115,7 +139,12 @@ def _make_rules(partials, symmetric=False):
                 term = _scaled(t, p(ans, *args), ans, args)
             if i == 0:
                 first = term
-            out = term if out is None else out + term
+            if out is None:
+                out, own = term, term is not t and not isinstance(p, str) or p is NEG_ONE
+            elif own and _same_layout(out, term):
+                np.add(out, term, out=out)  # the same sum, one array allocation less
+            else:
+                out, own = out + term, True
         return out
 
     def vjp_for(p):
@@ -200,12 +229,23 @@ def _power_partial_a(y, a, b):
     return b * a ** (b - 1)
 
 
-elementwise("power", np.power,
+def _power_vjp_a(g, y, a, b):
+    """ā = ȳ·b·a^(b-1).  For b = 2 and a broadcast scalar ȳ (the sum's ȳ, or it times a
+    constant): a·(2ȳ) in one pass, exactly (2a)·ȳ since doubling is exact."""
+    if type(b) in (int, float) and b == 2 and type(a) is np.ndarray and a.dtype == np.float64:
+        c = _const_of(g)
+        if c is not None and g.shape == a.shape:
+            return np.multiply(a, 2.0 * c)
+    return _scaled(g, _power_partial_a(y, a, b), y, (a, b))
+
+
+_POWER = elementwise("power", np.power,
             (_power_partial_a,
              lambda y, a, b: y * np.log(np.where(a == 0, 1.0, a))),
             "a ** b;  ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (taken as 0 at a = 0, where a^b is 0 "
             "for b > 0; NaN for a < 0, where a^b is not differentiable in b).",
             sympy=lambda a, b: a ** b, domain=(POS, (-2.0, 2.0)))
+_POWER.vjp = (_power_vjp_a,) + tuple(_POWER.vjp[1:])
 elementwise("square", np.square, (lambda y, a: 2.0 * a,), "a²;  ∂/∂a = 2a.",
             sympy=lambda a: a ** 2, domain=(R,))
 elementwise("reciprocal", np.reciprocal, (lambda y, a: -(y * y),), "1/a;  ∂/∂a = -1/a².",
