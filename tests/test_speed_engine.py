@@ -172,3 +172,36 @@ def test_elementwise_jvps_add_in_place_only_into_their_own_arrays():
         y, t = adcheck.jvp(f, X, v)
         assert np.array_equal(v, v0)
         assert np.allclose(t, forward.jacobian(f, X)[1].reshape(-1) @ v, rtol=1e-12, atol=1e-12)
+
+
+def test_patching_cache_follows_every_change_of_the_user_globals(tmp_path, monkeypatch):
+    import math
+    import sys
+    import types
+
+    from adcheck.frontends import coerce
+
+    mod = types.ModuleType("adcheck_patch_probe")
+    mod.__file__ = str(tmp_path / "adcheck_patch_probe.py")
+    monkeypatch.setitem(sys.modules, mod.__name__, mod)
+    g = mod.__dict__
+    g.update(np=np, helper=len, other=3.0)
+
+    def replaced():
+        with coerce.patched(mod):
+            now = {k: v for k, v in g.items() if k != "float"}
+        assert g["np"] is np and "float" not in g  # restored
+        stands = coerce._stand_ins_by_id()
+        return {k for k, v in now.items() if v is not None and stands.get(id(g[k])) is v}
+
+    assert replaced() == {"np"}
+    assert replaced() == {"np"}  # the cached plan
+    g["helper"] = np.asarray  # rebinding a name: same length
+    assert replaced() == {"np", "helper"}
+    del g["helper"]
+    g["late"] = np.asarray  # one name gone, another bound to the same function: same ids, same length
+    assert replaced() == {"np", "late"}
+    g["late"], g["other"] = math.sqrt, np.asarray
+    assert replaced() == {"np", "late", "other"}
+    g["late"], g["other"] = np.asarray, math.sqrt  # the same ids, swapped between names
+    assert replaced() == {"np", "late", "other"}

@@ -97,6 +97,9 @@ class Var(Tracer):
                     shapes[k] = s
                 k += 1
         if level in _LEAN and parents and prim.vjp_needs is not None:
+            plan = _PLANS.get((prim, parents[0][0]) if len(parents) == 1 else None)
+            if plan is not None and not plan[1]:  # the common case inline: no argument dropped
+                return Var(ans, Node(prim, primals, params, ans if plan[0] else None, parents, shapes), level)
             stored, kept_ans = _lean(prim, primals, parents, ans)
             return Var(ans, Node(prim, stored, params, kept_ans, parents, shapes), level)
         return Var(ans, Node(prim, primals, params, ans, parents, shapes), level)
@@ -144,7 +147,8 @@ def _lean(prim, primals, parents, ans):
     if drop:
         primals = list(primals)  # the list the op ran on may be held by an enclosing level
         for j in drop:
-            primals[j] = ShapeOnly(_shape(primals[j]))
+            p = primals[j]
+            primals[j] = ShapeOnly(p.shape if type(p) is ndarray else _shape(p))
     return primals, (ans if keep_y else None)
 
 
@@ -244,6 +248,8 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
                 continue
             if k == 1 and square and first is not None and pid == node.parents[0][1]:
                 c = first  # x·x: ∂/∂b = a is ∂/∂a = b, the same array -- computed once
+            elif k == 0 and square and spare and shapes is None and _fits(g, g) and _fits(g, args[0]):
+                c = first = np.multiply(g, args[0], out=g)  # x·x: ȳ·x written over ȳ, no one else holds it
             else:
                 rule = rules(i) if variadic else (rules[i] if i < len(rules) else None)
                 c = rule(g, node.ans, *node.args, **node.params)
