@@ -37,8 +37,18 @@ def _full_tape_grad(f, x):
     return adj[pull.ids[0]]
 
 
+@pytest.fixture(params=["small", "large-array paths"])
+def big(request, monkeypatch):
+    """Run a test as is, and again with the large-array fast paths (table.BIG) on for any size."""
+    if request.param != "small":
+        from adcheck.prims import table
+
+        monkeypatch.setattr(table, "BIG", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
-def test_lean_single_use_gradient_equals_the_full_tape_bit_for_bit(name):
+def test_lean_single_use_gradient_equals_the_full_tape_bit_for_bit(name, big):
     f = FUNCTIONS[name]
     x = X.copy()
     g_full = np.asarray(_full_tape_grad(f, x))
@@ -129,8 +139,8 @@ def test_operators_with_other_operand_types_still_differentiate():
 
 @pytest.mark.parametrize("idx", [(slice(1, None),), (slice(None, -1),), (slice(2, 5),), (slice(5, 2),),
                                  (slice(-3, None),), (slice(None),)])
-@pytest.mark.parametrize("shape", [(9,), (9, 2)])
-def test_slice_scatter_equals_zeros_then_write(idx, shape):
+@pytest.mark.parametrize("shape", [(9,), (9, 2), (9000,)])
+def test_slice_scatter_equals_zeros_then_write(idx, shape, big):
     from adcheck.prims.arrays import _untake_impl
 
     g = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)[idx] * 0.37
@@ -141,7 +151,7 @@ def test_slice_scatter_equals_zeros_then_write(idx, shape):
 
 
 @pytest.mark.parametrize("c", [1.0, 100.0, -0.3, 1e-300, 5e-324, 3e300])
-def test_broadcast_scalar_cotangent_rules_equal_the_full_products(c):
+def test_broadcast_scalar_cotangent_rules_equal_the_full_products(c, big):
     from adcheck.prims.elementwise import _power_vjp_a, _scaled
 
     a = np.concatenate([np.linspace(-3.0, 3.0, 41), [1e-310, -2.5e-320, 1e150, 0.0, -0.0]])
@@ -150,11 +160,11 @@ def test_broadcast_scalar_cotangent_rules_equal_the_full_products(c):
     with np.errstate(over="ignore"):
         assert np.array_equal(_power_vjp_a(g, None, a, 2), full * (2.0 * a))
     scaled = _scaled(g, 100.0, None, (100.0, a))
-    assert np.array_equal(scaled, full * 100.0) and not scaled.flags.writeable
+    assert np.array_equal(scaled, full * 100.0) and scaled.flags.writeable == (big == "small")
     assert np.array_equal(_scaled(g, np.float64(-0.5), None, ()), full * -0.5)
 
 
-def test_elementwise_jvps_add_in_place_only_into_their_own_arrays():
+def test_elementwise_jvps_add_in_place_only_into_their_own_arrays(big):
     a = np.linspace(-1.0, 2.0, 7)
     t1, t2 = np.cos(a)[None, :], np.sin(a)[None, :]
     t1c, t2c = t1.copy(), t2.copy()
@@ -205,3 +215,16 @@ def test_patching_cache_follows_every_change_of_the_user_globals(tmp_path, monke
     assert replaced() == {"np", "late", "other"}
     g["late"], g["other"] = np.asarray, math.sqrt  # the same ids, swapped between names
     assert replaced() == {"np", "late", "other"}
+
+
+def test_large_rosenbrock_takes_the_fast_paths_and_equals_the_full_tape():
+    from adcheck.prims import table
+
+    x = np.linspace(0.5, 1.5, 3 * table.BIG)
+    f = FUNCTIONS["rosenbrock"]
+    assert np.array_equal(adcheck.grad(f, x), np.asarray(_full_tape_grad(f, x)))
+    a, b = x[:-1], x[1:]
+    exact = np.zeros_like(x)  # the textbook gradient, to rounding
+    exact[:-1] = -400.0 * a * (b - a * a) - 2.0 * (1.0 - a)
+    exact[1:] += 200.0 * (b - a * a)
+    assert np.allclose(adcheck.grad(f, x), exact, rtol=1e-13, atol=1e-12)

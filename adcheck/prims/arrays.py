@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from adcheck.prims.broadcast import align_tangent, unbroadcast
+from adcheck.prims import table as _table
 from adcheck.prims.table import Primitive, register
 
 
@@ -171,7 +172,7 @@ def _slice_bounds(idx, shape):
 def _untake_impl(g, idx, shape):
     g = np.asarray(g)
     if g.dtype == np.float64:
-        bounds = _slice_bounds(idx, shape)
+        bounds = _slice_bounds(idx, shape) if g.size >= _table.BIG else None
         if bounds is not None and g.shape == (bounds[1] - bounds[0],) + tuple(shape[1:]):
             # x[a:b]: write ȳ and zero only the rest (np.zeros' fresh pages cost a second pass)
             z = np.empty(shape)

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from adcheck.prims import table as _table
 from adcheck.prims.table import Primitive, register
 
 _LN2 = math.log(2.0)
@@ -84,9 +85,9 @@ def _times(t, p):
 
 
 def _const_of(t):
-    """The one value of t when t is a float64 ndarray that is a broadcast of a scalar (all
-    strides 0, as the sum VJP's ȳ), else None."""
-    if type(t) is np.ndarray and t.ndim and t.dtype == np.float64 and t.size and not any(t.strides):
+    """The one value of t when t is a float64 ndarray of at least BIG entries that is a
+    broadcast of a scalar (all strides 0, as the sum VJP's ȳ), else None."""
+    if type(t) is np.ndarray and t.size >= _table.BIG and t.ndim and t.dtype == np.float64 and not any(t.strides):
         return t[(0,) * t.ndim]
     return None
 

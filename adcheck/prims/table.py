@@ -33,6 +33,10 @@ import numpy as np
 
 _REGISTRY: dict[str, "Primitive"] = {}
 
+# Fast paths that save an array pass at the cost of extra calls (np.broadcast_to alone takes
+# a few µs) apply to arrays of at least this many entries; below it the plain rule is cheaper.
+BIG = 8192
+
 
 @dataclass(eq=False)
 class Primitive:
