@@ -126,7 +126,7 @@ def _make_rules(partials, symmetric=False):
                 continue
             p = partials[i]
             if out is not None and p is NEG_ONE:
-                if own and _same_layout(out, t):
+                if own and type(out) is np.ndarray and out.size >= _table.BIG and _same_layout(out, t):
                     np.subtract(out, t, out=out)
                 else:
                     out = out - t  # = out + (-t), one array pass less
@@ -142,7 +142,7 @@ def _make_rules(partials, symmetric=False):
                 first = term
             if out is None:
                 out, own = term, term is not t and not isinstance(p, str) or p is NEG_ONE
-            elif own and _same_layout(out, term):
+            elif own and type(out) is np.ndarray and out.size >= _table.BIG and _same_layout(out, term):
                 np.add(out, term, out=out)  # the same sum, one array allocation less
             else:
                 out, own = out + term, True
