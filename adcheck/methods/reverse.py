@@ -24,6 +24,7 @@ import numpy as np
 
 from adcheck.methods.dispatch import DIRECT_TYPES, Tracer, as_input, concrete, new_level, outer, tracing
 from adcheck.methods.plain import unplain
+from adcheck.prims import table as _table
 from adcheck.prims.broadcast import unbroadcast
 from adcheck.prims.table import top_tracer
 
@@ -202,7 +203,7 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
         spare = False
         if keep is not None and vid not in keep:
             del adj[vid]
-            spare = vid in owned
+            spare = vid in owned and g.size >= _table.BIG  # (small arrays: out= costs more than it saves)
             owned.discard(vid)
         prim = node.prim
         rules = prim.vjp
