@@ -85,11 +85,11 @@ CHECK_EPILOG = """[bold]Examples[/bold]
 
   adcheck check model.py --format json --seed 7
 
-  adcheck check examples/torch_maml.py --order 2
+  adcheck check examples/frameworks/torch_maml.py --order 2
 
 [bold]Conventions[/bold] (no import of adcheck needed): f_grad / grad_f, f_jac / jac_f, f_hvp / hvp_f
 beside f; points in ADCHECK_POINTS = {"f": [...]}; anything else in ADCHECK_CHECKS;
-wrong-on-purpose checks in ADCHECK_EXPECT = {"f": "fail"}; defaults in [tool.adcheck].
+wrong-on-purpose checks in ADCHECK_EXPECT = {"f": "fail"}; defaults in \\[tool.adcheck].
 """
 
 
