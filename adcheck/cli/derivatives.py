@@ -38,7 +38,7 @@ def grad(
                               help="Derivative order: 2 compares Hessians, 3 third derivatives (one variable)."),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE",
                                        help="With --steps: draw the step sweep to FILE.png or FILE.svg "
-                                            "(needs pip install 'adcheck[plot]')."),
+                                            "(needs pip install 'adcheck\\[plot]')."),
     wrt: Optional[List[str]] = _wrt_option(),
     timeout: Optional[float] = _timeout_option(),
     fmt: OutputFormat = _format_option(),
@@ -94,7 +94,7 @@ def jacobian(
     method: Optional[List[str]] = _method_option(),
     plot: Optional[str] = typer.Option(None, "--plot", metavar="FILE",
                                        help="Draw the error heat map of the Jacobian to FILE.png or FILE.svg "
-                                            "(needs pip install 'adcheck[plot]')."),
+                                            "(needs pip install 'adcheck\\[plot]')."),
     wrt: Optional[List[str]] = _wrt_option(),
     timeout: Optional[float] = _timeout_option(),
     fmt: OutputFormat = _format_option(),

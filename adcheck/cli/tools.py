@@ -13,7 +13,7 @@ from adcheck.errors import UsageError
 
 MODES_EPILOG = """[bold]Examples[/bold]
 
-  adcheck modes "[x0**2, x1*x2, exp(x0+x1)]" --at 1,2,0.5
+  adcheck modes "\\[x0**2, x1*x2, exp(x0+x1)]" --at 1,2,0.5
 
   adcheck modes --shape 1000,1
 
@@ -96,7 +96,7 @@ wrong-on-purpose checks in ADCHECK_EXPECT = {"f": "fail"}; defaults in \\[tool.a
 @app.command(epilog=CHECK_EPILOG)
 def check(
     paths: Optional[List[str]] = typer.Argument(None, metavar="PATH...",
-                                                help="Python files or folders (default: [tool.adcheck] paths)."),
+                                                help="Python files or folders (default: \\[tool.adcheck] paths)."),
     fmt: OutputFormat = _format_option(),
     junit: Optional[str] = typer.Option(None, "--junit", metavar="FILE",
                                         help="Also write a JUnit XML report (one testcase per check)."),
