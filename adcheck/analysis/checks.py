@@ -154,14 +154,18 @@ def _allowed(R, M, dtype, B, rtol, atol, noise=None):
     return allowed, text
 
 
+def near(x, rng) -> np.ndarray:
+    """x moved by one or two ulps of its dtype in each entry, the direction drawn from rng."""
+    step = (x * np.finfo(x.dtype).eps * rng.choice([-2.0, -1.0, 1.0, 2.0], size=x.shape)).astype(x.dtype)
+    return x + step
+
+
 def dither_noise(jac_f, x, U, seed) -> np.ndarray:
     """The largest change of the user's derivative over DITHER points a few ulps from x (m, n)."""
     rng = np.random.default_rng(seed + 15485863)
-    eps = np.finfo(x.dtype).eps
     out = np.zeros(U.shape)
     for _ in range(DITHER):
-        step = (x * eps * rng.choice([-2.0, -1.0, 1.0, 2.0], size=x.shape)).astype(x.dtype)
-        Uk = np.asarray(jac_f(x + step), dtype=np.float64).reshape(U.shape)
+        Uk = np.asarray(jac_f(near(x, rng)), dtype=np.float64).reshape(U.shape)
         out = np.maximum(out, np.where(np.isfinite(Uk), np.abs(Uk - U), 0.0))
     return out
 

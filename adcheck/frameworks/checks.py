@@ -35,11 +35,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from adcheck.analysis.checks import NOISE_K, ULPS, check_jacobian
+from adcheck.analysis.checks import NOISE_K, ULPS, check_jacobian, near
 from adcheck.errors import UsageError
 from adcheck.frameworks import framework_of, is_framework_rule
 
-__all__ = ["adapter", "rule_adapter", "check_autograd", "check_second", "JVP_DIRECTIONS", "FULL_HESSIAN"]
+__all__ = ["adapter", "rule_adapter", "numpy_side", "check_autograd", "check_second", "JVP_DIRECTIONS", "FULL_HESSIAN"]
 
 JVP_DIRECTIONS = 2
 FULL_HESSIAN = 200
@@ -70,13 +70,27 @@ def rule_adapter(obj, twin=None):
     raise ValueError(f"{obj!r} is not a torch.autograd.Function or a jax custom_vjp/custom_jvp")
 
 
-class _Flat:
-    """f(*arrays) of an adapter as a function of one flat vector, in a chosen precision."""
+def numpy_side(call, orig):
+    """``call`` (an adapter's value or call, on a list of arrays) as a function of NumPy arrays, named
+    and placed like ``orig``, the user's function it stands for."""
+    def numpy_side(*xs):
+        return call(xs)
+    numpy_side.__name__ = getattr(orig, "__name__", "f")
+    numpy_side.__module__ = getattr(orig, "__module__", __name__)
+    return numpy_side
 
-    def __init__(self, ad, shapes, dtype):
+
+class _Flat:
+    """f(*arrays) of an adapter as a function of one flat vector, in a chosen precision.
+
+    ``at``: the point of the check.  The framework Jacobian there is computed once per dtype: the
+    check, its float32 stage and the forward-mode comparison all ask for it."""
+
+    def __init__(self, ad, shapes, dtype, at=None):
         self.ad, self.shapes, self.dtype = ad, [tuple(s) for s in shapes], np.dtype(dtype)
         sizes = [int(np.prod(s)) for s in self.shapes]
         self.cuts = np.cumsum([0] + sizes)
+        self.at, self._at_point = at, {}
 
     def split(self, z, dtype=None):
         """The inputs from the flat vector (z may be one of adcheck's tracers when dtype is None)."""
@@ -87,12 +101,34 @@ class _Flat:
     def user_precision_value(self, z):
         return self.ad.value(self.split(z, self.dtype))
 
+    def jacobian(self, w, dtype):
+        """The framework's Jacobian at w, the inputs cast to dtype."""
+        at_point = self.at is not None and np.array_equal(w, self.at)
+        key = np.dtype(dtype).str
+        if at_point and key in self._at_point:
+            return self._at_point[key]
+        J = self.ad.jacobian(self.split(w, dtype))
+        if at_point:
+            self._at_point[key] = J
+        return J
+
+
+def _prepare(f, xs, framework):
+    """(adapter, inputs as arrays, the flat view at the point, the point z in the user's dtype)."""
+    ad = adapter(f, framework)
+    xs = [np.asarray(a) for a in xs]
+    dtype = np.result_type(*[a.dtype for a in xs])
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+    z = np.concatenate([a.reshape(-1) for a in xs]).astype(dtype)
+    return ad, xs, _Flat(ad, [a.shape for a in xs], dtype, at=z), z
+
 
 def _reference_precision(flat: _Flat, z) -> tuple:
-    """(f for FD, note): f in float64 when that is the same function, else in the user's dtype."""
+    """(f for FD, note, f(z) in the user's precision): f in float64 when that is the same function,
+    else in the user's dtype."""
     y_user = np.asarray(flat.user_precision_value(z), dtype=np.float64)
     if flat.dtype == np.float64:
-        return (lambda w: flat.ad.value(flat.split(w, np.float64))), None
+        return (lambda w: flat.ad.value(flat.split(w, np.float64))), None, y_user
     try:
         y64 = np.asarray(flat.ad.value(flat.split(z, np.float64)), dtype=np.float64)
         scale = float(np.max(np.abs(y_user), initial=0.0)) or 1.0
@@ -106,8 +142,8 @@ def _reference_precision(flat: _Flat, z) -> tuple:
         why = str(exc).splitlines()[0][:120]
         return (lambda w: flat.user_precision_value(w)), (
             f"f cannot be evaluated in float64 ({why}): FD runs in {flat.dtype}, with error estimates "
-            f"for {flat.dtype}")
-    return (lambda w: flat.ad.value(flat.split(w, np.float64))), None
+            f"for {flat.dtype}"), y_user
+    return (lambda w: flat.ad.value(flat.split(w, np.float64))), None, y_user
 
 
 def check_autograd(f, xs, *, framework=None, twin=None, rtol=None, atol=None, seed=None, full=False,
@@ -117,15 +153,10 @@ def check_autograd(f, xs, *, framework=None, twin=None, rtol=None, atol=None, se
     ``guessed``: the framework is only presumed (rule 4 of :mod:`adcheck.frameworks`): f failing on
     the framework's arrays is then a usage error, not a failure of the user's code."""
     seed = 0 if seed is None else int(seed)
-    ad = adapter(f, framework)
-    xs = [np.asarray(a) for a in xs]
-    dtype = np.result_type(*[a.dtype for a in xs])
-    dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
-    flat = _Flat(ad, [a.shape for a in xs], dtype)
-    z = np.concatenate([a.reshape(-1) for a in xs]).astype(dtype)
+    ad, xs, flat, z = _prepare(f, xs, framework)
+    dtype = flat.dtype
     _returns_framework_arrays(ad, xs, name, guessed)
-    f_ref, note = _reference_precision(flat, z)
-    y = np.asarray(flat.user_precision_value(z))
+    f_ref, note, y = _reference_precision(flat, z)
     kind = "grad" if y.size == 1 else "jacobian"
     notes = [note] if note else []
     ad_f = None
@@ -138,12 +169,12 @@ def check_autograd(f, xs, *, framework=None, twin=None, rtol=None, atol=None, se
     label = "torch autograd" if ad.framework == "torch" else "jax"
 
     def jac(w):
-        return ad.jacobian(flat.split(w, dtype))
+        return flat.jacobian(w, dtype)
     no_ad = None if twin is not None else "f is framework code with no NumPy twin"
     two_stage = dtype != np.float64 and note is None
     if two_stage:   # the formula in float64 first, then the user's precision against it entrywise
         def jac64(w):
-            return ad.jacobian(flat.split(w, np.float64))
+            return flat.jacobian(w, np.float64)
         res = check_jacobian(f_ref, jac64, z.astype(np.float64), rtol=rtol, atol=atol, seed=seed, full=full,
                              name=name, kind=kind, ad_f=ad_f, no_ad=no_ad, notes=notes)
         if res.exit_code == 0:
@@ -230,10 +261,10 @@ def _with_jvp(res, ad, flat, z, seed):
         return res
     rng = np.random.default_rng(seed + 2_147_483_647)
     eps = float(np.finfo(flat.dtype).eps)
-    z_near = (z + z * eps * rng.choice([-2.0, -1.0, 1.0, 2.0], size=z.shape)).astype(flat.dtype)
+    z_near = near(z, rng)
     try:
-        J = ad.jacobian(flat.split(z, flat.dtype)).astype(np.float64)
-        J_near = ad.jacobian(flat.split(z_near, flat.dtype)).astype(np.float64)
+        J = flat.jacobian(z, flat.dtype).astype(np.float64)
+        J_near = flat.jacobian(z_near, flat.dtype).astype(np.float64)
         worst, allowed_at = 0.0, 0.0
         for _ in range(JVP_DIRECTIONS):
             v = rng.standard_normal(z.size).astype(flat.dtype)
@@ -276,35 +307,29 @@ def _unsupported(exc) -> bool:
 def check_second(f, xs, *, framework=None, rtol=None, atol=None, seed=None, name="f", v=None):
     """Check the framework's second derivative (double backward / grad of grad) of scalar f."""
     seed = 0 if seed is None else int(seed)
-    ad = adapter(f, framework)
-    xs = [np.asarray(a) for a in xs]
-    dtype = np.result_type(*[a.dtype for a in xs])
-    dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
-    flat = _Flat(ad, [a.shape for a in xs], dtype)
-    z = np.concatenate([a.reshape(-1) for a in xs]).astype(dtype)
-    g_flat = _Flat(ad, flat.shapes, dtype)
-    y = np.asarray(flat.user_precision_value(z))
+    ad, xs, flat, z = _prepare(f, xs, framework)
+    dtype = flat.dtype
+    _, note, y = _reference_precision(flat, z)
     if y.size != 1:
         raise UsageError(f"--order 2 checks scalar functions; {name} returns shape {y.shape}")
-    note = _reference_precision(flat, z)[1]
     ref_dtype = dtype if note else np.float64
 
     def grad_ref(w):
-        return ad.gradient(g_flat.split(w, ref_dtype))
+        return ad.gradient(flat.split(w, ref_dtype))
     label = "double backward" if ad.framework == "torch" else "jax grad of grad"
     notes = [note] if note else []
     extra = {"framework": ad.framework, "derivative": f"{label}", "reference": "FD of the framework's gradient"}
     why = f"{label} is checked against FD of the framework's own first gradient"
     if z.size <= FULL_HESSIAN:
         def hess(w):
-            return ad.hessian(g_flat.split(w, dtype))
+            return ad.hessian(flat.split(w, dtype))
         res = check_jacobian(grad_ref, hess, z, rtol=rtol, atol=atol, seed=seed, name=name, kind="hessian",
                              no_ad=why, notes=notes)
         return replace(res, extra={**res.extra, **extra}, verdict=_whose(res.verdict, ad.framework))
     rng = np.random.default_rng([seed, 2])
     v = rng.standard_normal(z.size) if v is None else np.asarray(v, dtype=np.float64).reshape(-1)
     v = v.astype(dtype)
-    user = np.asarray(ad.hvp(g_flat.split(z, dtype), g_flat.split(v, dtype)))
+    user = np.asarray(ad.hvp(flat.split(z, dtype), flat.split(v, dtype)))
     z64 = z.astype(np.float64)
     v64 = v.astype(np.float64)
 
