@@ -63,14 +63,14 @@ def _framework_check(f, deriv, x, kind, **kw):
     """A check of torch / jax code: the framework's own derivative (deriv None) or a hand-written one."""
     from adcheck.analysis.checks import check_grad, check_jacobian
     from adcheck.analysis.discover import plain_value
-    from adcheck.frameworks.checks import adapter, check_autograd
+    from adcheck.frameworks.checks import adapter, check_autograd, numpy_side
 
     x = plain_value(x)
     if deriv is None:
         return check_autograd(f, (x,), name=_name(f), **kw)
     ad, user = adapter(f), adapter(deriv, _framework(f))
     check = check_grad if kind == "grad" else check_jacobian
-    return check(lambda z: ad.value([z]), lambda z: user.call([z]), x, name=_name(f),
+    return check(numpy_side(ad.value, f), numpy_side(user.call, deriv), x, name=_name(f),
                  no_ad=f"{_name(f)} is {ad.framework} code", **kw)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from adcheck.analysis.discover import (ENTRY_KEYS, KINDS, NAMES, NO_POINT, TWIN_NAMES, as_dtype,
                                        is_custom_function, plain_value, public_names)
 from adcheck.errors import AdcheckError
+from adcheck.frameworks import framework_of, is_framework_rule, module_framework
 
 __all__ = ["conventional", "explicit", "rules"]
 
@@ -47,8 +48,6 @@ def conventional(ctx) -> list:
 
 
 def _framework(ctx, f, entry) -> Optional[str]:
-    from adcheck.frameworks import framework_of
-
     declared = entry.get("framework", getattr(ctx.module, "ADCHECK_FRAMEWORK", None))
     if declared is not None and declared not in ("torch", "jax", "numpy"):
         raise _Bad(f"framework must be 'torch', 'jax' or 'numpy', got {declared!r}")
@@ -75,7 +74,6 @@ def _autograd(ctx, name, f, entry) -> list:
         return []      # a helper without a point: not a check
     guessed = framework is None and "framework" not in entry
     if guessed:
-        from adcheck.frameworks import module_framework
         framework = module_framework(ctx.module)     # rule 4: confirmed by what f returns
     if framework is None:
         return []
@@ -89,8 +87,6 @@ def _autograd(ctx, name, f, entry) -> list:
 
 def rules(ctx) -> list:
     """One rule check per module-level custom_vjp / custom_jvp function of this file with a rule."""
-    from adcheck.frameworks import is_framework_rule
-
     out = []
     for name, obj in vars(ctx.module).items():
         if not name.startswith("_") and is_framework_rule(obj) and \
@@ -141,14 +137,14 @@ def explicit(ctx) -> list:
             if not callable(f) or (kind != "rule" and not callable(deriv)):
                 raise _Bad(f"'f' and {kind!r} must be functions" if kind != "rule"
                            else "'rule' must be a function made by adcheck.custom_vjp/custom_jvp")
-            if kind == "rule" and not (is_custom_function(f) or _rule_framework(f)):
+            if kind == "rule" and not (is_custom_function(f) or is_framework_rule(f)):
                 raise _Bad("'rule' must be a function made by adcheck.custom_vjp/custom_jvp, "
                            "a torch.autograd.Function or a jax.custom_vjp/custom_jvp")
         except _Bad as exc:
             out.append(ctx.spec(label, "file", problem=f"ADCHECK_CHECKS[{label!r}] {exc}"))
             continue
         try:
-            fw = _rule_framework(f) if kind == "rule" else _framework(ctx, f, entry)
+            fw = is_framework_rule(f) if kind == "rule" else _framework(ctx, f, entry)
             extra = {"framework": fw, "twin": _twin(ctx, label, entry)} if fw else {}
         except _Bad as exc:
             out.append(ctx.spec(label, kind, problem=f"ADCHECK_CHECKS[{label!r}] {exc}"))
@@ -157,17 +153,11 @@ def explicit(ctx) -> list:
     return out
 
 
-def _rule_framework(obj) -> Optional[str]:
-    from adcheck.frameworks import is_framework_rule
-
-    return is_framework_rule(obj)
-
-
 def _rule_inputs(f, label):
     """The inputs of a custom rule's primal: adcheck's .fun, jax's .fun, a torch Function's forward."""
     from adcheck.frontends.pyfile import _inputs
 
-    if _rule_framework(f) == "torch":
+    if is_framework_rule(f) == "torch":
         names = _inputs(f.forward, label)      # forward(ctx, *inputs), or forward(*inputs) + setup_context
         return names[1:] if names and names[0] == "ctx" else names
     return _inputs(f.fun, label)

@@ -242,25 +242,18 @@ def _framework_check(spec, point, v, rtol, atol, seed, full):
     ad, user = fw.adapter(spec.f, framework), fw.adapter(spec.derivative, framework)
     no_ad = None if twin is not None else f"{spec.label} is {framework} code with no NumPy twin"
     if spec.kind == "hvp":
-        return checks.check_hvp(_numpy_side(ad.value, spec.f), _numpy_side(user.call, spec.derivative),
+        return checks.check_hvp(fw.numpy_side(ad.value, spec.f), fw.numpy_side(user.call, spec.derivative),
                                 point[0], v[0], rtol=rtol, atol=atol, seed=seed, name=spec.label,
                                 grad=lambda x: ad.gradient([x]), no_ad="the reference is FD of "
                                 f"{framework}'s own gradient")
-    numpy_spec = replace(spec, f=_numpy_side(ad.value, spec.f), derivative=_numpy_side(user.call, spec.derivative))
+    numpy_spec = replace(spec, f=fw.numpy_side(ad.value, spec.f),
+                         derivative=fw.numpy_side(user.call, spec.derivative))
     f, d, x = (numpy_spec.f, numpy_spec.derivative, point[0]) if len(point) == 1 else flat_pair(numpy_spec, point)
     ad_f = None
     if twin is not None:
         ad_f = twin if len(point) == 1 else flat_pair(replace(spec, f=twin, derivative=twin), point)[0]
     check = checks.check_grad if spec.kind == "grad" else checks.check_jacobian
     return check(f, d, x, rtol=rtol, atol=atol, seed=seed, full=full, name=spec.label, ad_f=ad_f, no_ad=no_ad)
-
-
-def _numpy_side(call, orig):
-    def numpy_side(*xs):
-        return call(xs)
-    numpy_side.__name__ = getattr(orig, "__name__", "f")
-    numpy_side.__module__ = getattr(orig, "__module__", __name__)
-    return numpy_side
 
 
 def _ratio(result) -> float:

@@ -43,17 +43,25 @@ from typing import Optional
 
 from adcheck.errors import BadInputError
 
-__all__ = ["FRAMEWORKS", "FrameworkMissingError", "framework_of", "require", "is_framework_rule",
+__all__ = ["FRAMEWORKS", "FrameworkMissingError", "framework_of", "missing", "require", "is_framework_rule",
            "returned_framework", "module_framework"]
 
 FRAMEWORKS = ("torch", "jax")
-EXTRA = {"torch": "adcheck[torch]", "jax": "adcheck[jax]"}
+EXTRA = {"torch": "adcheck[torch]", "jax": "adcheck[jax]", "jaxlib": "adcheck[jax]"}  # module -> extra
 _ROOTS = {"torch": ("torch",), "jax": ("jax", "jaxlib", "flax", "equinox")}
 _DEPTH = 3
 
 
 class FrameworkMissingError(BadInputError):
     """A file needs torch or jax and the extra is not installed (exit 2)."""
+
+
+def missing(module: str, who: str = "this code") -> Optional[FrameworkMissingError]:
+    """The error for ``who`` failing to import ``module``, when that is one of the frameworks."""
+    top = module.split(".", 1)[0]
+    if top not in EXTRA:
+        return None
+    return FrameworkMissingError(f"{who} needs {top}, which is not installed", hint=f"pip install '{EXTRA[top]}'")
 
 
 def require(name: str):
@@ -63,8 +71,7 @@ def require(name: str):
     try:
         return importlib.import_module(name)
     except ImportError:
-        raise FrameworkMissingError(f"this code needs {name}, which is not installed",
-                                    hint=f"pip install '{EXTRA.get(name, name)}'") from None
+        raise missing(name) from None
 
 
 def _root(obj) -> Optional[str]:

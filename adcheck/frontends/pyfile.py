@@ -152,11 +152,12 @@ def _import(path: str, display: str):
             spec.loader.exec_module(module)
         loaded = True
     except (Exception, SystemExit) as exc:
-        missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
-        if missing and missing.split(".")[0] in ("torch", "jax", "jaxlib"):
-            extra = "torch" if missing.startswith("torch") else "jax"
-            raise BadInputError(f"{display} needs {missing.split('.')[0]}, which is not installed",
-                                hint=f"pip install 'adcheck[{extra}]'") from exc
+        from adcheck.frameworks import missing
+
+        absent = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+        framework_error = missing(absent, display) if absent else None
+        if framework_error is not None:
+            raise framework_error from exc
         if isinstance(exc, SyntaxError) and exc.filename and is_user_path(exc.filename, folder):
             where = f"{os.path.basename(exc.filename)}:{exc.lineno}"
             raise BadInputError(f"{where}: {exc.msg}") from exc
