@@ -39,12 +39,7 @@ class Softplus(torch.autograd.Function):
         return grad_output * torch.sigmoid(x)
 
 
-class SoftplusForgetsGrad(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return stable_softplus(x)
-
+class SoftplusForgetsGrad(Softplus):      # the same forward; only backward differs
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
