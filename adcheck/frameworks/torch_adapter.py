@@ -187,8 +187,7 @@ class TorchRule:
         ctx = y.grad_fn
         out = self.cls.backward(ctx, _tensor(g))
         out = out if isinstance(out, tuple) else (out,)
-        out = tuple(None if o is None else to_numpy(o) for o in out[:len(xs)]) + \
-            tuple(to_numpy(o) if o is not None else None for o in out[len(xs):])
+        out = tuple(None if o is None else to_numpy(o) for o in out)
         if len(out) != len(xs):
             raise ValueError(f"backward returned {len(out)} gradients for {len(xs)} inputs")
         return out[0] if len(xs) == 1 else out
