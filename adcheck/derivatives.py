@@ -7,6 +7,8 @@ finite-difference schemes (``"fd-central"``, ``"fd-richardson"``...).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from adcheck.errors import UsageError
@@ -61,9 +63,12 @@ def grad(f, x, method="reverse"):
     f = _user(f)
     if method == "reverse":
         y, pull = reverse.vjp(f, x, lean=True, once=True)
-        if np.size(concrete(y)) != 1:
-            raise UsageError(f"grad needs a scalar function; f returns shape {np.shape(concrete(y))}: use jacobian")
-        return _plain(pull(np.ones(np.shape(concrete(y))))).reshape(x.shape)
+        y = concrete(y)
+        shape = y.shape if type(y) is np.ndarray or type(y) is np.float64 else np.shape(y)
+        if shape and math.prod(shape) != 1:
+            raise UsageError(f"grad needs a scalar function; f returns shape {shape}: use jacobian")
+        g = pull(np.ones(shape))
+        return (g if type(g) is np.ndarray else _plain(g)).reshape(x.shape)
     jac = jacobian(f, x, method)
     if jac.shape[0] != 1:
         raise UsageError(f"grad needs a scalar function; f has {jac.shape[0]} outputs: use jacobian")

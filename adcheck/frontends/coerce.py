@@ -310,9 +310,8 @@ def _replaced(g, by_id) -> list:
     return pairs
 
 
-@contextlib.contextmanager
-def patched(module):
-    """Install the stand-ins into the globals of the user's modules; restore on exit."""
+def install(module) -> list:
+    """Put the stand-ins into the globals of the user's modules; returns what :func:`restore` undoes."""
     saved = []
     by_id = _stand_ins_by_id()
     for m in user_modules(module):
@@ -323,14 +322,26 @@ def patched(module):
         if "float" not in g:
             saved.append((g, "float", _MISSING))
             g["float"] = _float
+    return saved
+
+
+def restore(saved) -> None:
+    """Put back the globals :func:`install` replaced, latest first."""
+    for g, name, value in reversed(saved):
+        if value is _MISSING:
+            g.pop(name, None)
+        else:
+            g[name] = value
+
+
+@contextlib.contextmanager
+def patched(module):
+    """Install the stand-ins into the globals of the user's modules; restore on exit."""
+    saved = install(module)
     try:
         yield
     finally:
-        for g, name, value in reversed(saved):
-            if value is _MISSING:
-                g.pop(name, None)
-            else:
-                g[name] = value
+        restore(saved)
 
 
 _MISSING = object()
@@ -347,8 +358,19 @@ def to_output(y):
 _STDLIB: list = []  # the standard library's folder, found once (sysconfig is slow to ask)
 
 
+_USER_MODULE: dict = {}  # (id(module), its __file__) -> whether it is the user's own code
+
+
 def _is_user_module(module) -> bool:
     f = getattr(module, "__file__", None)
+    key = (id(module), f)
+    hit = _USER_MODULE.get(key)
+    if hit is None:
+        hit = _USER_MODULE[key] = _user_file(f)
+    return hit
+
+
+def _user_file(f) -> bool:
     if not f:
         return False
     f = os.path.abspath(f)
@@ -373,8 +395,11 @@ def wrap(f):
     def traced(x):
         try:
             if user:
-                with patched(module):
+                saved = install(module)
+                try:
                     return to_output(f(x))
+                finally:
+                    restore(saved)
             return to_output(f(x))
         except AdcheckError:
             raise

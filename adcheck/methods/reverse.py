@@ -76,15 +76,20 @@ class Var(Tracer):
         level = self._level
         primals, parents = [], []
         i = 0
+        plain = True  # every primal a plain number or ndarray: no enclosing level to hand the op to
         for a in args:
             if type(a) is Var and a._level == level:
-                primals.append(a.primal)
                 parents.append((i, a._id, a.node))
-            else:
-                primals.append(a)
+                a = a.primal
+            if plain and type(a) not in _PLAIN:
+                plain = False
+            primals.append(a)
             i += 1
-        top = top_tracer(primals)  # an enclosing level's tracer, or None: run NumPy
-        ans = prim.impl(*primals, **params) if top is None else top._process(prim, primals, params)
+        if plain:
+            ans = prim.impl(*primals, **params)
+        else:
+            top = top_tracer(primals)  # an enclosing level's tracer, or None: run NumPy
+            ans = prim.impl(*primals, **params) if top is None else top._process(prim, primals, params)
         shapes = None
         if prim.elementwise:
             out_shape = ans.shape if type(ans) is ndarray else _shape(ans)
@@ -98,11 +103,17 @@ class Var(Tracer):
                     shapes[k] = s
                 k += 1
         if level in _LEAN and parents and prim.vjp_needs is not None:
-            plan = _PLANS.get((prim, parents[0][0]) if len(parents) == 1 else None)
-            if plan is not None and not plan[1]:  # the common case inline: no argument dropped
-                return Var(ans, Node(prim, primals, params, ans if plan[0] else None, parents, shapes), level)
-            stored, kept_ans = _lean(prim, primals, parents, ans)
-            return Var(ans, Node(prim, stored, params, kept_ans, parents, shapes), level)
+            key = (prim, parents[0][0]) if len(parents) == 1 else (prim,) + tuple([j for j, _, _ in parents])
+            plan = _PLANS.get(key)
+            if plan is None:
+                plan = _plan(key, prim, parents)
+            keep_y, drop = plan
+            if drop:
+                primals = list(primals)  # the list the op ran on may be held by an enclosing level
+                for j in drop:
+                    p = primals[j]
+                    primals[j] = ShapeOnly(p.shape if type(p) is ndarray else _shape(p))
+            return Var(ans, Node(prim, primals, params, ans if keep_y else None, parents, shapes), level)
         return Var(ans, Node(prim, primals, params, ans, parents, shapes), level)
 
     def _become(self, other):
@@ -117,6 +128,7 @@ DIRECT_TYPES.add(Var)
 # (the default) keep every value for the graph view and tape_memory.
 _LEAN: set = set()
 _PLANS: dict = {}  # (primitive, parent positions) -> (keep y, positions kept as their shape)
+_PLAIN = frozenset({ndarray, float, int, np.float64, bool, np.bool_, type(None)})
 
 
 class ShapeOnly:
@@ -132,25 +144,17 @@ class ShapeOnly:
         return f"ShapeOnly{self.shape}"
 
 
-def _lean(prim, primals, parents, ans):
-    key = (prim, parents[0][0]) if len(parents) == 1 else (prim,) + tuple([j for j, _, _ in parents])
-    plan = _PLANS.get(key)
-    if plan is None:
-        positions = [j for j, _, _ in parents]
-        needs = prim.vjp_needs
-        keep_y, read = False, set()
-        for j in positions:
-            uses_y, used = needs[j] if j < len(needs) else needs[-1]
-            keep_y = keep_y or uses_y
-            read |= used
-        plan = _PLANS[key] = (keep_y, tuple(j for j in positions if j not in read))
-    keep_y, drop = plan
-    if drop:
-        primals = list(primals)  # the list the op ran on may be held by an enclosing level
-        for j in drop:
-            p = primals[j]
-            primals[j] = ShapeOnly(p.shape if type(p) is ndarray else _shape(p))
-    return primals, (ans if keep_y else None)
+def _plan(key, prim, parents):
+    """What a lean node keeps for these traced argument positions (see _LEAN)."""
+    needs = prim.vjp_needs
+    keep_y, read = False, set()
+    positions = [j for j, _, _ in parents]
+    for j in positions:
+        uses_y, used = needs[j] if j < len(needs) else needs[-1]
+        keep_y = keep_y or uses_y
+        read |= used
+    plan = _PLANS[key] = (keep_y, tuple(j for j in positions if j not in read))
+    return plan
 
 
 def _toposorted(out_id, out_node):
@@ -193,6 +197,7 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
     # later contributions are added into it in place (the same sums, one allocation less)
     owned = set()
     getitem, multiply = _getitem_prim()
+    big = _table.BIG
     for vid, node in order:
         if node is None:
             continue
@@ -210,7 +215,13 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
         variadic = callable(rules)
         kinds = prim.vjp_kinds
         shapes = node.shapes
-        plain_g = type(g) is ndarray
+        tg = type(g)
+        plain_g = tg is ndarray
+        if (plain_g and g.size < big) or tg is np.float64:
+            _small_step(adj, owned, node, g, prim, rules, variadic, kinds, shapes, getitem)
+            if consume:
+                node.args = node.ans = None
+            continue
         args = node.args
         square = prim is multiply and len(args) == 2 and args[0] is args[1]
         first = None
@@ -276,6 +287,45 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
     return adj
 
 
+def _small_step(adj, owned, node, g, prim, rules, variadic, kinds, shapes, getitem):
+    """One node of the backward pass for a ȳ below BIG entries (or a NumPy scalar): the
+    rules called plainly, contributions summed into new arrays -- for small arrays the
+    in-place fast paths cost more checks than they save.  Same sums in the same order
+    as the general path, so the same bits."""
+    get = adj.get
+    k = -1
+    for i, pid, _ in node.parents:
+        k += 1
+        prev = get(pid)
+        if prim is getitem and _scatter_into(adj, owned, pid, prev, g, node):
+            continue
+        kind = kinds[i] if i < len(kinds) else None
+        if kind == "one" and (shapes is None or shapes[k] is None):
+            c = g
+        elif kind == "neg" and (shapes is None or shapes[k] is None):
+            if prev is not None:
+                c = prev - g
+                adj[pid] = c
+                if type(c) is ndarray:
+                    owned.add(pid)
+                continue
+            c = -g
+        else:
+            rule = rules(i) if variadic else (rules[i] if i < len(rules) else None)
+            c = rule(g, node.ans, *node.args, **node.params)
+            if c is None:
+                continue
+            if shapes is not None and shapes[k] is not None:
+                c = unbroadcast(c, shapes[k])
+        if prev is None:
+            adj[pid] = c
+        else:
+            c = prev + c
+            adj[pid] = c
+            if type(c) is ndarray:
+                owned.add(pid)
+
+
 def _fits(prev, c) -> bool:
     """prev += c gives exactly prev + c: both ndarrays of one shape and dtype."""
     return (type(prev) is ndarray and type(c) is ndarray and prev.shape == c.shape and prev.dtype == c.dtype
@@ -294,15 +344,24 @@ def _getitem_prim():
     return _GETITEM[0]
 
 
+_ARRAYS: list = []
+
+
 def _scatter_into(adj, owned, pid, prev, g, node) -> bool:
     """The getitem VJP (scatter ȳ into zeros shaped like x) fused with the adjoint sum:
     a basic index writes ȳ into a new zero array, or adds it into the slice of an
     adjoint this pass owns.  False: not applicable, use the rule."""
-    from adcheck.prims.arrays import _is_basic, _untake_impl
-
     x, idx = node.args[0], node.params["idx"]
-    if (type(x) is not ndarray and type(x) is not ShapeOnly) or g.dtype != np.float64 or not _is_basic(idx):
+    if (type(x) is not ndarray and type(x) is not ShapeOnly) or g.dtype != np.float64:
         return False
+    if not _ARRAYS:
+        from adcheck.prims import arrays
+
+        _ARRAYS.append(arrays)
+    arrays = _ARRAYS[0]
+    if not arrays._is_basic(idx):
+        return False
+    _untake_impl = arrays._untake_impl
     if prev is None:
         adj[pid] = _untake_impl(g, idx, x.shape)
         owned.add(pid)
@@ -359,7 +418,7 @@ def vjp(f, x, lean=False, once=False):
     level = new_level()
     x = as_input(x)
     xv = Var(x, None, level)
-    x_id, x_shape = xv._id, np.shape(concrete(x))
+    x_id, x_shape = xv._id, (x.shape if type(x) is ndarray else np.shape(concrete(x)))
     if lean:
         _LEAN.add(level)
     try:
