@@ -150,12 +150,15 @@ _PLAIN_OPERANDS = {float, int, np.ndarray, np.float64}
 
 def _operator(ufunc, reflected=False):
     def op(s, o):
-        if type(s) in DIRECT_TYPES:
+        ts = type(s)
+        if ts in DIRECT_TYPES:
             prim = _UFUNC_PRIMS.get(ufunc)
             if prim is not None:
-                if type(o) in _PLAIN_OPERANDS:  # s is the only traced operand: it processes the op
+                to = type(o)
+                if to in _PLAIN_OPERANDS or (to is ts and o._level == s._level):
+                    # s is the only traced operand, or o is a tracer of the same level: s processes the op
                     return s._process(prim, (o, s) if reflected else (s, o), {})
-                if type(o) in DIRECT_TYPES:
+                if to in DIRECT_TYPES:
                     return bind(prim, o, s) if reflected else bind(prim, s, o)
         return ufunc(o, s) if reflected else ufunc(s, o)
 
