@@ -7,6 +7,8 @@ is float32, so the reference never carries the user's precision.
 
 Reference
     A when AD runs and agrees with FD (|A - F| ≤ 2E + round-off), else F.
+    Up to 200 inputs central differences validate A entry by entry (4 evaluations
+    per input); Richardson (~26) runs when they disagree, so F is then precise.
     For large inputs FD validates A on a few random and one-hot directions
     (directional differences cost O(1) evaluations of f each) and U is then
     compared with A entry by entry: no entry goes unchecked at any size.
@@ -213,7 +215,10 @@ def check_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None, full=False, 
 
     with np.errstate(all="ignore"):
         if full or n <= FULL_FD_INPUTS:
-            est = fd.jacobian(flat, x64.reshape(-1), "fd-richardson")
+            # With AD at hand, central differences (2 evaluations per input) are enough to
+            # validate it entry by entry; Richardson (~26 per input) runs only when they do
+            # not agree, or when FD is the reference.
+            est = fd.jacobian(flat, x64.reshape(-1), "fd-central" if A is not None and not full else "fd-richardson")
             F, E = est.jacobian, est.err_est
             mode = "entrywise"
         else:
@@ -223,6 +228,11 @@ def check_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None, full=False, 
         ad_tol = 1024 * EPS64 * np.maximum(M, np.abs(A)) + 1e-300
         if F is not None:
             ad_ok = np.abs(A - F) <= 2 * E + ad_tol
+            if est.method != "fd-richardson" and not np.all(ad_ok):
+                with np.errstate(all="ignore"):
+                    est = fd.jacobian(flat, x64.reshape(-1), "fd-richardson")
+                F, E = est.jacobian, est.err_est
+                ad_ok = np.abs(A - F) <= 2 * E + ad_tol
         else:
             ad_ok = _validate_ad_directionally(flat, x64, A, seed)
         if np.all(ad_ok):

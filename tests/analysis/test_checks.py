@@ -205,3 +205,52 @@ def test_result_is_json_safe():
 
     res = check_grad(rosen, lambda x: sign_flip(rosen_der(x)), np.array([0.5, 1.5, -0.3]))
     json.dumps(res.to_dict())
+
+
+# ----- how AD is validated at small n -----------------------------------------------------
+
+def _wrong_ad_sine(k):
+    """Σ sin(kx), with a custom VJP 1e-6 too large: adcheck's own AD is wrong."""
+    import adcheck
+
+    @adcheck.custom_vjp
+    def sine(x):
+        return np.sin(k * x)
+
+    @sine.defvjp
+    def sine_vjp(g, ans, x):
+        return g * k * np.cos(k * x) * (1 + 1e-6)
+
+    return lambda x: np.sum(sine(x))
+
+
+def test_cheap_validation_that_fails_falls_back_to_richardson_fd():
+    """Central differences validate AD at n <= 200; when AD disagrees, Richardson FD becomes
+    the reference, not the central estimate: an error half the size of the central estimate's
+    own error bound is caught, and the true gradient passes."""
+    from adcheck.methods import fd
+
+    k = 100.0
+    f = _wrong_ad_sine(k)
+    x = np.linspace(0.5, 1.5, 30)
+    true = k * np.cos(k * x)
+    good = check_grad(f, lambda z: k * np.cos(k * z), x)
+    assert good.passed and good.reference.startswith("FD")
+    central = fd.jacobian(lambda z: np.atleast_1d(f(z)), x, "fd-central")
+    off = check_grad(f, lambda z: true + 0.5 * central.err_est[0], x)
+    assert not off.passed and off.exit_code == 1
+
+
+def test_small_n_check_validates_ad_with_central_differences_only():
+    """A correct gradient at n = 100 with traceable f: AD agrees with central FD, so no
+    Richardson pass (26 evaluations per input) is made."""
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return rosen(x)
+
+    x = np.linspace(0.5, 1.5, 100)
+    r = check_grad(f, rosen_der, x)
+    assert r.passed and r.reference == "reverse AD (agrees with FD)"
+    assert len(calls) < 10 * x.size
