@@ -204,82 +204,52 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
         g = get(vid)
         if g is None:
             continue
-        # g is this pass's own array and nothing else will read it: a single-parent rule may reuse it
         spare = False
         if keep is not None and vid not in keep:
             del adj[vid]
-            spare = vid in owned and g.size >= _table.BIG  # (small arrays: out= costs more than it saves)
+            spare = vid in owned
             owned.discard(vid)
         prim = node.prim
-        rules = prim.vjp
-        variadic = callable(rules)
-        kinds = prim.vjp_kinds
-        shapes = node.shapes
         tg = type(g)
-        plain_g = tg is ndarray
-        if (plain_g and g.size < big) or tg is np.float64:
-            _small_step(adj, owned, node, g, prim, rules, variadic, kinds, shapes, getitem)
+        if not ((tg is ndarray and g.size < big) or tg is np.float64):
+            # a large ȳ (or a traced one): the step with the in-place paths
+            _large_step(adj, owned, node, g, prim, spare and tg is ndarray, getitem, multiply)
             if consume:
                 node.args = node.ans = None
             continue
-        args = node.args
-        square = prim is multiply and len(args) == 2 and args[0] is args[1]
-        first = None
+        # A small ȳ: the rules called plainly, contributions summed into new arrays -- for
+        # small arrays the in-place paths cost more checks than they save.  The same sums in
+        # the same order as _large_step, so the same bits.
+        rules = prim.vjp
+        kinds = prim.vjp_kinds
+        shapes = node.shapes
         k = -1
         for i, pid, _ in node.parents:
             k += 1
             prev = get(pid)
+            if prim is getitem and _scatter_into(adj, owned, pid, prev, g, node):
+                continue
             kind = kinds[i] if i < len(kinds) else None
-            if kind is not None and kind != "fresh" and (shapes is None or shapes[k] is None) and (
-                    plain_g or prev is not None):
-                # ȳ passes through (±): add or subtract it directly, no rule call, no -ȳ array
-                if kind == "one":
-                    if prev is None:
-                        adj[pid] = g
-                        continue
-                    if plain_g and pid in owned and _fits(prev, g):
-                        np.add(prev, g, out=prev)
-                        continue
-                    c = prev + g
-                else:
-                    if prev is None:
-                        if spare and len(node.parents) == 1 and _fits(g, g):
-                            c = np.negative(g, out=g)  # -ȳ written over ȳ, which no one else holds
-                        else:
-                            c = -g
-                    elif plain_g and pid in owned and _fits(prev, g):
-                        np.subtract(prev, g, out=prev)
-                        continue
-                    else:
-                        c = prev - g
-                adj[pid] = c
-                if type(c) is ndarray:
-                    owned.add(pid)
-                continue
-            if prim is getitem and plain_g and _scatter_into(adj, owned, pid, prev, g, node):
-                continue
-            if k == 1 and square and first is not None and pid == node.parents[0][1]:
-                c = first  # x·x: ∂/∂b = a is ∂/∂a = b, the same array -- computed once
-            elif k == 0 and square and spare and shapes is None and _fits(g, g) and _fits(g, args[0]):
-                c = first = np.multiply(g, args[0], out=g)  # x·x: ȳ·x written over ȳ, no one else holds it
+            if kind == "one" and (shapes is None or shapes[k] is None):
+                c = g
+            elif kind == "neg" and (shapes is None or shapes[k] is None):
+                if prev is not None:
+                    c = adj[pid] = prev - g
+                    if type(c) is ndarray:
+                        owned.add(pid)
+                    continue
+                c = -g
             else:
-                rule = rules(i) if variadic else (rules[i] if i < len(rules) else None)
+                rule = rules(i) if callable(rules) else (rules[i] if i < len(rules) else None)
                 c = rule(g, node.ans, *node.args, **node.params)
                 if c is None:
                     continue
-                if k == 0:
-                    first = c
-            if shapes is not None and shapes[k] is not None:
-                c = unbroadcast(c, shapes[k])
+                if shapes is not None and shapes[k] is not None:
+                    c = unbroadcast(c, shapes[k])
             if prev is None:
                 adj[pid] = c
-                if kind == "fresh" and plain_g and type(c) is ndarray:
-                    owned.add(pid)
-            elif pid in owned and _fits(prev, c):
-                np.add(prev, c, out=prev)
             else:
-                c = prev + c
-                adj[pid] = c
+                c = adj[pid] = prev + c
                 if type(c) is ndarray:
                     owned.add(pid)
         if consume:
@@ -287,38 +257,72 @@ def backward(order, out_id, seed, magnitude=False, keep=None, consume=False):
     return adj
 
 
-def _small_step(adj, owned, node, g, prim, rules, variadic, kinds, shapes, getitem):
-    """One node of the backward pass for a ȳ below BIG entries (or a NumPy scalar): the
-    rules called plainly, contributions summed into new arrays -- for small arrays the
-    in-place fast paths cost more checks than they save.  Same sums in the same order
-    as the general path, so the same bits."""
+def _large_step(adj, owned, node, g, prim, spare, getitem, multiply):
+    """One node of the backward pass for a ȳ of at least BIG entries (or a traced ȳ):
+    ±ȳ passed through add/subtract, adjoints added in place into arrays this pass owns,
+    the x[a:b] scatter fused with the sum, x·x computed once.  ``spare``: ȳ is this
+    pass's own array and nothing else will read it, so a single-parent rule may reuse it."""
     get = adj.get
+    rules = prim.vjp
+    variadic = callable(rules)
+    kinds = prim.vjp_kinds
+    shapes = node.shapes
+    plain_g = type(g) is ndarray
+    args = node.args
+    square = prim is multiply and len(args) == 2 and args[0] is args[1]
+    first = None
     k = -1
     for i, pid, _ in node.parents:
         k += 1
         prev = get(pid)
-        if prim is getitem and _scatter_into(adj, owned, pid, prev, g, node):
-            continue
         kind = kinds[i] if i < len(kinds) else None
-        if kind == "one" and (shapes is None or shapes[k] is None):
-            c = g
-        elif kind == "neg" and (shapes is None or shapes[k] is None):
-            if prev is not None:
-                c = prev - g
-                adj[pid] = c
-                if type(c) is ndarray:
-                    owned.add(pid)
-                continue
-            c = -g
+        if kind is not None and kind != "fresh" and (shapes is None or shapes[k] is None) and (
+                plain_g or prev is not None):
+            # ȳ passes through (±): add or subtract it directly, no rule call, no -ȳ array
+            if kind == "one":
+                if prev is None:
+                    adj[pid] = g
+                    continue
+                if plain_g and pid in owned and _fits(prev, g):
+                    np.add(prev, g, out=prev)
+                    continue
+                c = prev + g
+            else:
+                if prev is None:
+                    if spare and len(node.parents) == 1 and _fits(g, g):
+                        c = np.negative(g, out=g)  # -ȳ written over ȳ, which no one else holds
+                    else:
+                        c = -g
+                elif plain_g and pid in owned and _fits(prev, g):
+                    np.subtract(prev, g, out=prev)
+                    continue
+                else:
+                    c = prev - g
+            adj[pid] = c
+            if type(c) is ndarray:
+                owned.add(pid)
+            continue
+        if prim is getitem and plain_g and _scatter_into(adj, owned, pid, prev, g, node):
+            continue
+        if k == 1 and square and first is not None and pid == node.parents[0][1]:
+            c = first  # x·x: ∂/∂b = a is ∂/∂a = b, the same array -- computed once
+        elif k == 0 and square and spare and shapes is None and _fits(g, g) and _fits(g, args[0]):
+            c = first = np.multiply(g, args[0], out=g)  # x·x: ȳ·x written over ȳ, no one else holds it
         else:
             rule = rules(i) if variadic else (rules[i] if i < len(rules) else None)
             c = rule(g, node.ans, *node.args, **node.params)
             if c is None:
                 continue
-            if shapes is not None and shapes[k] is not None:
-                c = unbroadcast(c, shapes[k])
+            if k == 0:
+                first = c
+        if shapes is not None and shapes[k] is not None:
+            c = unbroadcast(c, shapes[k])
         if prev is None:
             adj[pid] = c
+            if kind == "fresh" and plain_g and type(c) is ndarray:
+                owned.add(pid)
+        elif pid in owned and _fits(prev, c):
+            np.add(prev, c, out=prev)
         else:
             c = prev + c
             adj[pid] = c
