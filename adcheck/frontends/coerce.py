@@ -237,20 +237,8 @@ _LINALG = LinalgStandIn()
 _NUMPY, _MATH = NumpyStandIn(), MathStandIn()
 
 
-def _stand_in_for(value):
-    if value is np:
-        return _NUMPY
-    if value is math:
-        return _MATH
-    if value is np.linalg:
-        return _LINALG
-    try:
-        return NUMPY_STAND_INS.get(value) or MATH_STAND_INS.get(value) or LINALG_STAND_INS.get(value)
-    except TypeError:  # unhashable
-        return None
-
-
-_BY_ID: dict = {}  # id(original) -> stand-in, the tables above merged with _stand_in_for's precedence
+_BY_ID: dict = {}  # id(original) -> stand-in: the tables above, merged (linalg, math, numpy)
+_SCIPY: list = []  # scipy.special's stand-ins, added to _BY_ID once scipy is loaded
 
 
 def _stand_ins_by_id() -> dict:
@@ -259,7 +247,53 @@ def _stand_ins_by_id() -> dict:
         for table in (LINALG_STAND_INS, MATH_STAND_INS, NUMPY_STAND_INS):
             _BY_ID.update({id(k): v for k, v in table.items()})
         _BY_ID.update({id(np.linalg): _LINALG, id(math): _MATH, id(np): _NUMPY})
+    if not _SCIPY and "scipy.special" in sys.modules:
+        _SCIPY.extend(_scipy_stand_ins(sys.modules["scipy.special"]))
+        _BY_ID.update({id(k): v for k, v in _SCIPY})
     return _BY_ID
+
+
+# ----- scipy.special ------------------------------------------------------------
+# Its ufuncs (expit, gammaln, xlogy...) reach NumPy's dispatch by themselves (see
+# prims.special); logsumexp, softmax and log_softmax are Python functions that convert
+# their input first, so while tracing they are replaced, as names and as attributes of
+# the module (``import scipy.special as sp``; ``from scipy import special``).
+
+
+def _scipy_function(original, traced):
+    label = f"scipy.special.{original.__name__}"
+
+    def stand_in(*args, **kwargs):
+        if is_tracing() and (any(map(_traced, args)) or any(map(_traced, kwargs.values()))):
+            _used.add(label)
+            return traced(*[unplain(a) for a in args], **{k: unplain(v) for k, v in kwargs.items()})
+        return original(*args, **kwargs)
+
+    stand_in.__name__ = original.__name__
+    stand_in.__wrapped__ = original
+    return stand_in
+
+
+class ScipySpecialStandIn(types.ModuleType):
+    """``scipy.special`` as the user's module sees it while traced."""
+
+    def __init__(self, module, functions):
+        super().__init__("scipy.special")
+        self._module = module
+        for name, fn in functions.items():
+            setattr(self, name, fn)
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+def _scipy_stand_ins(module) -> list:
+    """(original, stand-in) pairs for scipy.special's functions and for the module."""
+    from adcheck.prims import special
+
+    pairs = [(orig, _scipy_function(orig, traced)) for orig, traced in special.FUNCTIONS.items()]
+    pairs.append((module, ScipySpecialStandIn(module, {orig.__name__: stand for orig, stand in pairs})))
+    return pairs
 
 
 _ADCHECK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -91,12 +91,24 @@ _UFUNC_PRIMS: dict = {}
 
 def _ufunc_prim(ufunc):
     name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+    numpy_own = getattr(np, ufunc.__name__, None) is ufunc
+    if not numpy_own and _scipy_special(ufunc):
+        import adcheck.prims.special  # noqa: F401  (registers scipy.special's ufuncs)
     try:
         prim = get(name)
     except KeyError:
-        raise UnsupportedOpError(f"np.{name}") from None
+        where = "np" if numpy_own else "scipy.special" if _scipy_special(ufunc) else "ufunc"
+        raise UnsupportedOpError(f"{where}.{name}") from None
     _UFUNC_PRIMS[ufunc] = prim
     return prim
+
+
+def _scipy_special(ufunc) -> bool:
+    """Whether ``ufunc`` is one of scipy.special's (looked up only if scipy is loaded)."""
+    import sys
+
+    sc = sys.modules.get("scipy.special")
+    return sc is not None and getattr(sc, ufunc.__name__, None) is ufunc
 
 
 def handle_ufunc(ufunc, method, inputs, kwargs):
