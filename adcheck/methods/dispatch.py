@@ -138,6 +138,14 @@ def handle_ufunc(ufunc, method, inputs, kwargs):
     return bind(prim, *inputs)
 
 
+def refuse_complex(prim):
+    """A traced operation gave a complex result: say so instead of differentiating it as real."""
+    raise UnsupportedOpError(
+        f"np.{prim.name} with a complex result",
+        detail="adcheck's AD follows real arithmetic only (a complex constant such as 1j, or .real/.imag, "
+               "would otherwise give a wrong derivative); the finite-difference methods still run")
+
+
 # ----- functions (NEP 18) ----------------------------------------------------
 
 def handle_function(func, args, kwargs):

@@ -22,7 +22,8 @@ import itertools
 
 import numpy as np
 
-from adcheck.methods.dispatch import DIRECT_TYPES, Tracer, as_input, concrete, new_level, outer, tracing
+from adcheck.methods.dispatch import (DIRECT_TYPES, Tracer, as_input, concrete, new_level, outer,
+                                      refuse_complex, tracing)
 from adcheck.methods.plain import unplain
 from adcheck.prims import table as _table
 from adcheck.prims.broadcast import unbroadcast
@@ -90,9 +91,12 @@ class Var(Tracer):
         else:
             top = top_tracer(primals)  # an enclosing level's tracer, or None: run NumPy
             ans = prim.impl(*primals, **params) if top is None else top._process(prim, primals, params)
+        ta = type(ans)
+        if (ta is ndarray and ans.dtype.kind == "c") or ta is np.complex128 or ta is complex:
+            refuse_complex(prim)
         shapes = None
         if prim.elementwise:
-            out_shape = ans.shape if type(ans) is ndarray else _shape(ans)
+            out_shape = ans.shape if ta is ndarray else _shape(ans)
             k = 0
             for j, _, _ in parents:
                 p = primals[j]
