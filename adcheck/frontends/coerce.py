@@ -238,7 +238,7 @@ _NUMPY, _MATH = NumpyStandIn(), MathStandIn()
 
 
 _BY_ID: dict = {}  # id(original) -> stand-in: the tables above, merged (linalg, math, numpy)
-_SCIPY: list = []  # scipy.special's stand-ins, added to _BY_ID once scipy is loaded
+_SCIPY: dict = {}  # scipy module name -> its (original, stand-in) pairs, added to _BY_ID once loaded
 
 
 def _stand_ins_by_id() -> dict:
@@ -247,26 +247,26 @@ def _stand_ins_by_id() -> dict:
         for table in (LINALG_STAND_INS, MATH_STAND_INS, NUMPY_STAND_INS):
             _BY_ID.update({id(k): v for k, v in table.items()})
         _BY_ID.update({id(np.linalg): _LINALG, id(math): _MATH, id(np): _NUMPY})
-    if not _SCIPY and "scipy.special" in sys.modules:
-        _SCIPY.extend(_scipy_stand_ins(sys.modules["scipy.special"]))
-        _BY_ID.update({id(k): v for k, v in _SCIPY})
+    if len(_SCIPY) < 2 and ("scipy.special" in sys.modules or "scipy.linalg" in sys.modules):
+        _add_scipy()
     return _BY_ID
 
 
-# ----- scipy.special ------------------------------------------------------------
-# Its ufuncs (expit, gammaln, xlogy...) reach NumPy's dispatch by themselves (see
-# prims.special); logsumexp, softmax and log_softmax are Python functions that convert
-# their input first, so while tracing they are replaced, as names and as attributes of
-# the module (``import scipy.special as sp``; ``from scipy import special``).
+# ----- scipy ----------------------------------------------------------------------
+# scipy.special's ufuncs (expit, gammaln, xlogy...) reach NumPy's dispatch by themselves
+# (see prims.special); logsumexp/softmax/log_softmax and scipy.linalg's solvers convert
+# their input first, so while tracing they are replaced (frontends.scipy_functions), as
+# names and as attributes of their module (``import scipy.linalg as sla``;
+# ``from scipy import special``).
 
 
-def _scipy_function(original, traced):
-    label = f"scipy.special.{original.__name__}"
+def _scipy_function(original, traced, module_name):
+    label = f"{module_name}.{original.__name__}"
 
     def stand_in(*args, **kwargs):
         if is_tracing() and (any(map(_traced, args)) or any(map(_traced, kwargs.values()))):
             _used.add(label)
-            return traced(*[unplain(a) for a in args], **{k: unplain(v) for k, v in kwargs.items()})
+            return traced(*[_unwrapped(a) for a in args], **{k: _unwrapped(v) for k, v in kwargs.items()})
         return original(*args, **kwargs)
 
     stand_in.__name__ = original.__name__
@@ -274,11 +274,20 @@ def _scipy_function(original, traced):
     return stand_in
 
 
-class ScipySpecialStandIn(types.ModuleType):
-    """``scipy.special`` as the user's module sees it while traced."""
+def _unwrapped(a):
+    """``a`` with Plain wrappers removed, tuples and lists kept as they are (cho_solve's (c, lower))."""
+    if type(a) is Plain:
+        return a.value
+    if type(a) in (list, tuple):
+        return type(a)(_unwrapped(e) for e in a)
+    return a
+
+
+class ModuleStandIn(types.ModuleType):
+    """A scipy module as the user's module sees it while traced: stand-ins first, else the module."""
 
     def __init__(self, module, functions):
-        super().__init__("scipy.special")
+        super().__init__(module.__name__)
         self._module = module
         for name, fn in functions.items():
             setattr(self, name, fn)
@@ -287,13 +296,17 @@ class ScipySpecialStandIn(types.ModuleType):
         return getattr(self._module, name)
 
 
-def _scipy_stand_ins(module) -> list:
-    """(original, stand-in) pairs for scipy.special's functions and for the module."""
-    from adcheck.prims import special
+def _add_scipy() -> None:
+    """Stand-ins for the scipy modules loaded since the last call (each module once)."""
+    from adcheck.frontends.scipy_functions import tables
 
-    pairs = [(orig, _scipy_function(orig, traced)) for orig, traced in special.FUNCTIONS.items()]
-    pairs.append((module, ScipySpecialStandIn(module, {orig.__name__: stand for orig, stand in pairs})))
-    return pairs
+    for module, table in tables(sys.modules):
+        if module.__name__ in _SCIPY:
+            continue
+        pairs = [(orig, _scipy_function(orig, traced, module.__name__)) for orig, traced in table.items()]
+        pairs.append((module, ModuleStandIn(module, {orig.__name__: stand for orig, stand in pairs})))
+        _SCIPY[module.__name__] = pairs
+        _BY_ID.update({id(k): v for k, v in pairs})
 
 
 _ADCHECK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -98,7 +98,7 @@ _special("entr", (lambda y, a: -(np.log(a) + 1.0),),
 # ----- scipy.special's Python functions (not ufuncs) ----------------------------------
 # logsumexp, softmax and log_softmax convert their input through the array API, so a
 # traced value never reaches NumPy's dispatch; frontends.coerce puts these in their place
-# while a user's code is traced.  The shift by the maximum is a constant (the concrete
+# while a user's code is traced (see frontends.scipy_functions).  The shift by the maximum is a constant (the concrete
 # maximum): the functions are shift-invariant, so the derivative is exact and no kink of
 # max enters it.
 
@@ -135,4 +135,4 @@ def log_softmax(x, axis=None):
     return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
 
 
-FUNCTIONS = {sc.logsumexp: logsumexp, sc.softmax: softmax, sc.log_softmax: log_softmax}
+FUNCTIONS = {"logsumexp": logsumexp, "softmax": softmax, "log_softmax": log_softmax}
