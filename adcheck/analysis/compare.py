@@ -54,8 +54,8 @@ def run_method(target: Target, name: str) -> Estimate:
     if name == "complex-step":
         why = _not_analytic(target)
         if why:
-            raise NotApplicableError(f"not applicable: f uses {why}, which has no complex-analytic "
-                                     "evaluation here")
+            raise NotApplicableError(f"not applicable: f uses {why}, which {'have' if ', ' in why else 'has'} "
+                                     "no complex-analytic evaluation here")
     return fd.jacobian(target.flat_f, x0.reshape(-1), name, f0=target.value.reshape(-1))
 
 
