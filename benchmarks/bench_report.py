@@ -197,10 +197,15 @@ def check_tables(rows, sizes):
 
 
 def cli_table(stats):
+    """Median, min, max per command, and the median ÷ the import floor's (the run that imports
+    numpy, sympy, typer and rich, if it is one of the commands)."""
+    floor = next((st.median for name, st in stats.items() if "import numpy, sympy, typer, rich" in name and st.ok),
+                 None)
     rows = []
     for name, st in stats.items():
         if st.ok:
-            rows.append([f"`{name}`", t(st.median), t(st.q1), t(st.q3), st.rounds])
+            rows.append([f"`{name}`", t(st.median), t(st.q1), t(st.q3), st.rounds,
+                         f"{st.median / floor:.2f}" if floor else "—"])
         else:
-            rows.append([f"`{name}`", f"error: {st.error}", "", "", 0])
-    return table(["command", "median", "min", "max", "runs"], rows)
+            rows.append([f"`{name}`", f"error: {st.error}", "", "", 0, ""])
+    return table(["command", "median", "min", "max", "runs", "÷ import floor"], rows)

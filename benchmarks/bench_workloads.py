@@ -160,6 +160,8 @@ def run_checks(sizes, tools, settings, quick, log):
 
 # ----- whole processes -----------------------------------------------------------
 
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 def cli_commands():
     exe_dir = os.path.dirname(sys.executable)
     script = os.path.join(exe_dir, "adcheck")
@@ -170,6 +172,8 @@ def cli_commands():
         'python -c "import numpy, sympy, typer, rich"': [sys.executable, "-c", "import numpy, sympy, typer, rich"],
         "adcheck --help": adcheck + ["--help"],
         'adcheck grad "x**2*sin(x)" --at 1.5': adcheck + ["grad", "x**2*sin(x)", "--at", "1.5"],
+        "adcheck check examples/rosenbrock_check.py": adcheck + ["check", os.path.join(_ROOT, "examples",
+                                                                                      "rosenbrock_check.py")],
     }, " ".join(adcheck)
 
 
