@@ -15,6 +15,7 @@ from typing import Callable, List, Optional
 import typer
 
 from adcheck import __version__
+from adcheck.cli.values import Group
 from adcheck.errors import AdcheckError, UsageError
 
 # The method names of DESIGN.md, in display order.  The core validates them
@@ -29,6 +30,7 @@ INTERNAL_EXIT = 4
 
 app = typer.Typer(
     name="adcheck",
+    cls=Group,
     rich_markup_mode="rich",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
