@@ -4,10 +4,14 @@
   parameter of every command its result equals typer's own conversion, and
   whatever it does not handle (bad numbers, out-of-range values, unknown
   choices) gets typer's own message.
+* ``adcheck COMMAND ...`` imports only COMMAND's module and builds an app with
+  only COMMAND (adcheck/cli/__init__.py ``COMMAND_MODULES``, ``common.main``):
+  each command's help and runs are the same as through the full app.
 
 No timings are asserted here (benchmarks/run.py measures them).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -18,8 +22,8 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from adcheck.cli import app
-from adcheck.cli import values
+import adcheck.cli as cli
+from adcheck.cli import app, common, values
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -123,3 +127,75 @@ def test_values_typer_rejects_get_typers_message(args, message):
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert "Invalid value" in result.stderr and message in result.stderr
+
+
+# ---- one command per run -------------------------------------------------------------------
+
+RUNS = {
+    "grad": ["grad", "x**2*sin(x)", "--at", "1.5"],
+    "jacobian": ["jacobian", "[x0**2, x1*x2]", "--at", "1,2,0.5"],
+    "hvp": ["hvp", "x0**2*x1", "--at", "1,2", "--v", "1,0"],
+    "hessian": ["hessian", "x0**2*x1", "--at", "1,2"],
+    "modes": ["modes", "--shape", "1000,1"],
+    "check": ["check", "examples/rosenbrock_check.py"],
+    "graph": ["graph", "(x1+x2)*sin(x1)", "--at", "x1=1,x2=2"],
+}
+
+
+def test_command_modules_name_each_command_of_the_app_and_its_module():
+    commands = {c.name or c.callback.__name__: c.callback.__module__ for c in app.registered_commands}
+    assert commands == {name: f"adcheck.cli.{module}" for name, module in cli.COMMAND_MODULES.items()}
+    assert sorted(cli.COMMAND_MODULES) == sorted(name for name, _ in cli.ROOT_COMMANDS)
+    assert sorted(RUNS) == sorted(cli.COMMAND_MODULES)
+
+
+def _through(run, argv, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["adcheck", *argv])
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(SystemExit) as exit_:
+        run()
+    out = capsys.readouterr()
+    return exit_.value.code, out.out, out.err
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_each_command_help_is_the_same_through_its_own_app(name, capsys, monkeypatch):
+    alone = _through(lambda: common.main(name), [name, "--help"], capsys, monkeypatch)
+    full = _through(common.app, [name, "--help"], capsys, monkeypatch)
+    assert alone == full
+    summary = dict(cli.ROOT_COMMANDS)[name].split("  ")[0]
+    assert alone[0] == 0 and " ".join(summary.split()[:4]) in alone[1]
+
+
+def _untimed(doc):
+    """The document without what is measured (times, and the mode recommendation made from them)."""
+    if isinstance(doc, dict):
+        return {k: _untimed(v) for k, v in doc.items()
+                if "seconds" not in k and "time" not in k and k != "recommendation"}
+    if isinstance(doc, list):
+        return [_untimed(v) for v in doc]
+    return doc
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_each_command_runs_the_same_through_its_own_app(name, capsys, monkeypatch):
+    argv = RUNS[name] + ["--format", "json"]
+    code, out, err = _through(lambda: common.main(name), argv, capsys, monkeypatch)
+    full_code, full_out, _ = _through(common.app, argv, capsys, monkeypatch)
+    assert code == full_code == 0, err
+    doc = json.loads(out)
+    assert doc["command"] == name or name == "modes"
+    assert _untimed(doc) == _untimed(json.loads(full_out))
+
+
+@pytest.mark.parametrize("name, other", [("grad", "adcheck.cli.tools"), ("check", "adcheck.cli.derivatives")])
+def test_a_run_imports_only_its_commands_module(name, other):
+    code = ("import sys\n"
+            f"sys.argv = ['adcheck'] + {RUNS[name] + ['--format', 'json']!r}\n"
+            "from adcheck.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+            f"print(code, {other!r} in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
+                          cwd=ROOT, timeout=120)
+    assert proc.stdout.splitlines()[-1] == "0 False", proc.stdout[-2000:] + proc.stderr
