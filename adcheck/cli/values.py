@@ -35,8 +35,8 @@ except ImportError:  # typer without pydantic coercion: nothing to do
 ASK_TYPER = object()  # "not a case handled here": typer converts the value
 # Integers and decimal floats written the ordinary way; anything else (spaces, '+', '_',
 # leading zeros, 'inf', long exponents) is left to typer.
-_INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
-_FLOAT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE]-?[0-9]{1,3})?")
+_INT = r"0|-?[1-9][0-9]{0,17}"
+_FLOAT = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE]-?[0-9]{1,3})?"
 
 
 def _in_range(value, info):
@@ -61,13 +61,13 @@ def converter(annotation, info) -> Optional[Callable[[Any, Any], Any]]:
             type(v) is str for v in value) else ASK_TYPER
     if annotation is int:
         def convert_int(value, ctx):
-            if type(value) is str and _INT.fullmatch(value):
+            if type(value) is str and re.fullmatch(_INT, value):
                 value = int(value)
             return _in_range(value, info) if type(value) is int else ASK_TYPER
         return convert_int
     if annotation is float:
         def convert_float(value, ctx):
-            if type(value) is str and _FLOAT.fullmatch(value):
+            if type(value) is str and re.fullmatch(_FLOAT, value):
                 value = float(value)
             return _in_range(value, info) if type(value) is float else ASK_TYPER
         return convert_float
@@ -85,13 +85,13 @@ def converter(annotation, info) -> Optional[Callable[[Any, Any], Any]]:
 
 
 if RuntimeParam is not None:
-    from dataclasses import dataclass
 
-    @dataclass(frozen=True)
     class PlainRuntimeParam(RuntimeParam):
         """typer's RuntimeParam (None and multi-value checks kept) with a plain converter first."""
 
-        convert: Callable[[Any, Any], Any] = None
+        def __init__(self, descriptor, convert: Callable[[Any, Any], Any]):
+            super().__init__(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
+            object.__setattr__(self, "convert", convert)  # (not a dataclass field: no @dataclass to build)
 
         def _coerce_value(self, value, param, ctx):
             result = self.convert(value, ctx)
@@ -110,8 +110,7 @@ def plain_values(command, ctx) -> None:
             continue
         convert = converter(descriptor.annotation, descriptor.parameter_info)
         if convert is not None:
-            param._runtime_param = PlainRuntimeParam(parameter_info=descriptor.parameter_info,
-                                                     annotation=descriptor.annotation, convert=convert)
+            param._runtime_param = PlainRuntimeParam(descriptor, convert)
 
 
 class Group(TyperGroup):
