@@ -199,3 +199,14 @@ def test_a_run_imports_only_its_commands_module(name, other):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
                           cwd=ROOT, timeout=120)
     assert proc.stdout.splitlines()[-1] == "0 False", proc.stdout[-2000:] + proc.stderr
+
+
+def test_grad_with_table_output_imports_no_other_command_pydantic_or_json():
+    code = ("import sys\n"
+            "sys.argv = ['adcheck', 'grad', 'x**2*sin(x)', '--at', '1.5']\n"
+            "from adcheck.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+            "print(code, sorted(m for m in ('adcheck.cli.tools', 'pydantic', 'json') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
+                          cwd=ROOT, timeout=120)
+    assert proc.stdout.splitlines()[-1] == "0 []", proc.stdout[-2000:] + proc.stderr
