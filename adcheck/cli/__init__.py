@@ -10,7 +10,9 @@ core are imported inside the commands so that ``adcheck --help`` stays fast.
 importing typer at all (typer and its help formatting cost more than the rest
 of the start-up); every other invocation, including each command's ``--help``
 and shell completion, goes through the typer app.  The app and its commands
-are loaded on first use (``from adcheck.cli import app`` works as before).
+are loaded on first use (``from adcheck.cli import app`` works as before);
+``adcheck COMMAND ...`` imports only the module that defines COMMAND and builds
+an app with only that command (``COMMAND_MODULES``, ``common.main``).
 
 Exit codes (DESIGN.md): 0 pass, 1 mismatch, 2 bad input or usage,
 3 inconclusive, 4 internal error.
@@ -34,6 +36,11 @@ ROOT_COMMANDS = (
     ("graph", "The computational graph as reverse mode records it: each node's operation, value "
               "and adjoint."),
 )
+
+# The module that defines (registers on the app) each command; tests/cli/test_lazy_commands.py
+# checks it against the app.
+COMMAND_MODULES = {"grad": "derivatives", "jacobian": "derivatives", "hvp": "derivatives",
+                   "hessian": "derivatives", "modes": "tools", "check": "tools", "graph": "tools"}
 
 ROOT_OPTIONS = (
     ("--version", "Show the version and exit."),
@@ -98,7 +105,7 @@ def _prog() -> str:
 
 def _answered_here(argv) -> bool:
     """Handle ``--help`` / ``-h`` / ``--version`` of the root command without typer."""
-    if any(k.endswith("_COMPLETE") for k in os.environ):  # shell completion: the app's job
+    if _completing():  # shell completion: the app's job
         return False
     if argv in (["--help"], ["-h"]):
         try:
@@ -117,12 +124,24 @@ def _answered_here(argv) -> bool:
 
 def main() -> None:
     """Console-script entry point (``adcheck`` and ``python -m adcheck``)."""
-    if _answered_here(sys.argv[1:]):
+    argv = sys.argv[1:]
+    if _answered_here(argv):
         return
     from adcheck.cli import common
 
-    _load_commands()
-    common.main()
+    if argv and argv[0] in COMMAND_MODULES and not _completing():
+        # ``adcheck COMMAND ...``: only COMMAND's module is imported and only COMMAND is built
+        import importlib
+
+        importlib.import_module(f"adcheck.cli.{COMMAND_MODULES[argv[0]]}")
+        common.main(argv[0])
+    else:
+        _load_commands()
+        common.main()
+
+
+def _completing() -> bool:
+    return any(k.endswith("_COMPLETE") for k in os.environ)
 
 
 def _load_commands():

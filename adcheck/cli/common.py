@@ -15,6 +15,7 @@ from typing import Callable, List, Optional
 import typer
 
 from adcheck import __version__
+from adcheck.cli.values import Group
 from adcheck.errors import AdcheckError, UsageError
 
 # The method names of DESIGN.md, in display order.  The core validates them
@@ -27,12 +28,14 @@ SECOND_METHOD_NAMES = ("symbolic", "forward-over-reverse", "reverse-over-reverse
                        "forward-over-forward", "fd")
 INTERNAL_EXIT = 4
 
-app = typer.Typer(
+APP_SETTINGS = dict(
     name="adcheck",
+    cls=Group,
     rich_markup_mode="rich",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app = typer.Typer(**APP_SETTINGS)
 
 
 class OutputFormat(str, Enum):
@@ -197,8 +200,19 @@ def _report_failure(exc: BaseException, code: int, fmt: OutputFormat, debug: boo
         err.print(internal_error_text(exc, look), soft_wrap=True)
 
 
-def main() -> None:
-    """Console-script entry point (``adcheck`` and ``python -m adcheck``)."""
-    app()
+def main(command: Optional[str] = None) -> None:
+    """Run the app; with ``command`` (the one argv names), an app holding only that command.
+
+    typer converts the parameters of every command it builds (their types,
+    defaults, help); a run needs only the invoked one.  Its usage, help and
+    errors are the same in either app: they name the command, not its siblings.
+    """
+    if command is None:
+        return app()
+    one = typer.Typer(**APP_SETTINGS)
+    one.callback()(_root)
+    one.registered_commands = [c for c in app.registered_commands
+                               if (c.name or c.callback.__name__) == command]
+    return one()
 
 

@@ -9,6 +9,7 @@ import typer
 from adcheck.cli.common import (SECOND_METHOD_NAMES, OutputFormat, _at_option, _debug_option, _format_option,
                                 _load, _method_option, _noted, _run, _second_method_option, _target_argument,
                                 _timeout_option, _wrt_option, app, parse_methods)
+from adcheck.cli.values import Command
 
 GRAD_EPILOG = """[bold]Examples[/bold]
 
@@ -24,7 +25,7 @@ GRAD_EPILOG = """[bold]Examples[/bold]
 """
 
 
-@app.command(epilog=GRAD_EPILOG)
+@app.command(cls=Command, epilog=GRAD_EPILOG)
 def grad(
     target: str = _target_argument(),
     at: Optional[str] = _at_option(),
@@ -87,7 +88,7 @@ JACOBIAN_EPILOG = """[bold]Examples[/bold]
 """
 
 
-@app.command(epilog=JACOBIAN_EPILOG)
+@app.command(cls=Command, epilog=JACOBIAN_EPILOG)
 def jacobian(
     target: str = _target_argument(),
     at: Optional[str] = _at_option(),
@@ -130,7 +131,7 @@ HVP_EPILOG = """[bold]Examples[/bold]
 """
 
 
-@app.command(epilog=HVP_EPILOG)
+@app.command(cls=Command, epilog=HVP_EPILOG)
 def hvp(
     target: str = _target_argument(),
     at: Optional[str] = _at_option(),
@@ -171,7 +172,7 @@ HESSIAN_EPILOG = """[bold]Examples[/bold]
 """
 
 
-@app.command(epilog=HESSIAN_EPILOG)
+@app.command(cls=Command, epilog=HESSIAN_EPILOG)
 def hessian(
     target: str = _target_argument(),
     at: Optional[str] = _at_option(),

@@ -9,6 +9,7 @@ import typer
 
 from adcheck.cli.common import (OutputFormat, _at_option, _debug_option, _format_option, _load, _run,
                                 _target_argument, _timeout_option, _wrt_option, app)
+from adcheck.cli.values import Command
 from adcheck.errors import UsageError
 
 MODES_EPILOG = """[bold]Examples[/bold]
@@ -21,7 +22,7 @@ MODES_EPILOG = """[bold]Examples[/bold]
 """
 
 
-@app.command(epilog=MODES_EPILOG)
+@app.command(cls=Command, epilog=MODES_EPILOG)
 def modes(
     target: Optional[str] = typer.Argument(None, metavar="[TARGET]",
                                            help="An expression, expression file or Python file."),
@@ -93,7 +94,7 @@ wrong-on-purpose checks in ADCHECK_EXPECT = {"f": "fail"}; defaults in \\[tool.a
 """
 
 
-@app.command(epilog=CHECK_EPILOG)
+@app.command(cls=Command, epilog=CHECK_EPILOG)
 def check(
     paths: Optional[List[str]] = typer.Argument(None, metavar="PATH...",
                                                 help="Python files or folders (default: \\[tool.adcheck] paths)."),
@@ -186,7 +187,7 @@ GRAPH_EPILOG = """[bold]Examples[/bold]
 """
 
 
-@app.command(epilog=GRAPH_EPILOG)
+@app.command(cls=Command, epilog=GRAPH_EPILOG)
 def graph(
     target: str = _target_argument(),
     at: Optional[str] = _at_option(),

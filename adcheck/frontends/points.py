@@ -18,7 +18,6 @@ name or token at fault.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -158,6 +157,8 @@ def _from_file(path: str, kind: str):
             if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "iuf":
                 raise PointError(f"{kind} file {path!r} does not hold a real numeric array")
             return _finite(arr.astype(np.float64).reshape(-1).tolist(), path)
+        import json  # here: only a point file needs it
+
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh, parse_constant=_refuse_constant)
     except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
