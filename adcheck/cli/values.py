@@ -91,12 +91,17 @@ if RuntimeParam is not None:
 
         def __init__(self, descriptor, convert: Callable[[Any, Any], Any]):
             super().__init__(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
-            object.__setattr__(self, "convert", convert)  # (not a dataclass field: no @dataclass to build)
+            # (not dataclass fields: no @dataclass to build)
+            object.__setattr__(self, "convert", convert)
+            object.__setattr__(self, "descriptor", descriptor)
 
-        def _coerce_value(self, value, param, ctx):
+        def _coerce_value(self, value, *args, **kwargs):
+            # typer 0.29 calls this as (value, param=..., ctx=...); any other call shape is
+            # passed on to typer's own converter untouched
+            ctx = kwargs.get("ctx", args[1] if len(args) > 1 else None)
             result = self.convert(value, ctx)
             if result is ASK_TYPER:
-                return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
+                return build_runtime_param(self.descriptor)._coerce_value(value, *args, **kwargs)
             return result
 
 
