@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from adcheck.methods import diagonal
+from adcheck.methods.diagonal import Diagonal
 from adcheck.methods.dispatch import DIRECT_TYPES, Tracer, as_input, concrete, new_level, outer, tracing
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import align_tangent
@@ -39,6 +41,7 @@ class Dual(Tracer):
         level = self._level
         primals, tangents = [], []
         k = None
+        structured = False
         for a in args:
             if type(a) is Dual and a._level == level:
                 primals.append(a.primal)
@@ -46,10 +49,16 @@ class Dual(Tracer):
                 tangents.append(t)
                 if k is None:
                     k = t.shape[0]
+                structured = structured or type(t) is Diagonal
             else:
                 primals.append(a)
                 tangents.append(None)
         ans = bind(prim, *primals, **params)
+        if structured:
+            t_out = _structured_jvp(prim, tangents, ans, primals, params)
+            if t_out is not None:
+                return Dual(ans, t_out, level)
+            tangents = [t.dense() if type(t) is Diagonal else t for t in tangents]
         if prim.elementwise:
             out_ndim = _ndim(ans)
             tangents = [t if t is None else align_tangent(t, _ndim(p), out_ndim)
@@ -66,6 +75,20 @@ class Dual(Tracer):
 DIRECT_TYPES.add(Dual)
 
 
+def _structured_jvp(prim, tangents, ans, primals, params):
+    """ẏ kept structured when a tangent is :class:`Diagonal`: through an elementwise rule
+    whose only tangents are Diagonal over the output's shape, or a product with a
+    constant matrix; None otherwise (the caller makes the tangents dense)."""
+    if prim.extra.get("jvp_scales"):
+        shape = _shape(ans)
+        if all(t is None or type(t) is Diagonal and _shape(p) == shape for t, p in zip(tangents, primals)):
+            return prim.jvp(tangents, ans, *primals, **params)
+        return None
+    if prim.name == "matmul":
+        return diagonal.matmul(*tangents, *primals)
+    return None
+
+
 def jvp_batch(f, x, tangents):
     """Push ``tangents`` (k, *x.shape) through f at x.
 
@@ -78,7 +101,8 @@ def jvp_batch(f, x, tangents):
         out = unplain(f(Dual(x, tangents, level)))
     k = np.shape(tangents)[0] if not getattr(tangents, "_adcheck_tracer", False) else tangents.shape[0]
     if type(out) is Dual and out._level == level:
-        return out.primal, out.tangent
+        t = out.tangent
+        return out.primal, t.dense() if type(t) is Diagonal else t
     out_shape = _shape(out)
     return out, np.zeros((k,) + tuple(out_shape))
 
@@ -91,7 +115,10 @@ def jacobian(f, x):
     """
     x = as_input(x)
     n = int(np.size(concrete(x)))
-    seeds = np.eye(n).reshape((n,) + tuple(np.shape(concrete(x))))
+    if type(x) is np.ndarray and n >= diagonal.MIN_SIZE:
+        seeds = Diagonal(np.ones(x.shape))  # the identity, kept structured while it can be
+    else:
+        seeds = np.eye(n).reshape((n,) + tuple(np.shape(concrete(x))))
     y, t = jvp_batch(f, x, seeds)
     m = int(np.size(concrete(y)))
     return outer(y), np.transpose(np.reshape(outer(t), (n, m)))

@@ -199,7 +199,8 @@ def elementwise(name, impl, partials, doc, *, sympy=None, analytic=True,
         name=name, impl=impl, jvp=jvp or auto_jvp, vjp=vjp or auto_vjp,
         sympy=sympy, elementwise=True, linear=linear, analytic=analytic,
         domain=domain, doc=doc, nargs=len(partials), nondiff=nondiff, object_ok=object_ok,
-        vjp_kinds=kinds, vjp_needs=needs))
+        vjp_kinds=kinds, vjp_needs=needs,
+        extra={"jvp_scales": jvp is None}))  # ẏ = Σ ∂f/∂aᵢ ⊙ ȧᵢ with t·p, -t, t ± t' only
 
 
 R = (-3.0, 3.0)
