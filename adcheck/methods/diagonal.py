@@ -25,12 +25,16 @@ import numpy as np
 MIN_SIZE = 16
 
 
-def _finite(p) -> bool:
-    """p is a plain float64 value (scalar or array) without inf/nan."""
+def _plain(p) -> bool:
+    """p is a plain float64 value: a Python or NumPy float, an int, a float64 ndarray."""
     t = type(p)
-    if t is float or t is np.float64 or t is int:
-        return math.isfinite(p)
-    return t is np.ndarray and p.dtype == np.float64 and bool(np.isfinite(p).all())
+    return t is np.ndarray and p.dtype == np.float64 or t is float or t is np.float64 or t is int
+
+
+def _finite(a) -> bool:
+    """No inf or nan in the ndarray a.  One reduction: its sum is finite (a sum that
+    overflows says no too, which only costs the structure, never the answer)."""
+    return math.isfinite(a.sum())
 
 
 class Diagonal:
@@ -57,9 +61,10 @@ class Diagonal:
 
     # -- what the elementwise rules do with a tangent: t·p, -t, t ± t' ---------
     def __mul__(self, p):
-        if _finite(p):
+        if _plain(p):
             dp = self.d * p
-            if dp.shape == self.d.shape:
+            # p had an inf or nan iff d·p has one (d finite): then 0·p off the diagonal matters
+            if dp.shape == self.d.shape and _finite(dp):
                 return Diagonal(dp)
         return self.dense() * p
 
@@ -91,6 +96,7 @@ def matmul(ta, tb, a, b):
         mat, ta = a.T, tb
     else:
         return None
-    if not _finite(mat):
+    if not _plain(mat):
         return None
-    return ta.d[:, None] * mat
+    out = ta.d[:, None] * mat
+    return out if _finite(out) else None  # an inf or nan in mat (or d) meets zeros: dense

@@ -16,11 +16,15 @@ import numpy as np
 
 from adcheck.methods import diagonal
 from adcheck.methods.diagonal import Diagonal
-from adcheck.methods.dispatch import DIRECT_TYPES, Tracer, as_input, concrete, new_level, outer, tracing
+from adcheck.methods.dispatch import DIRECT_TYPES, Tracer, _active, as_input, concrete, new_level, outer
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import align_tangent
 from adcheck.prims.table import bind
 from adcheck.prims.table import ndim_of as _ndim, shape_of as _shape
+
+
+# primal types NumPy takes as they are (no tracer of a lower level): the op runs directly
+_PLAIN = frozenset({np.ndarray, float, int, np.float64, bool})
 
 
 class Dual(Tracer):
@@ -42,30 +46,39 @@ class Dual(Tracer):
         primals, tangents = [], []
         k = None
         structured = False
+        lower = False  # a primal is traced at a lower level: bind hands the op down
         for a in args:
             if type(a) is Dual and a._level == level:
-                primals.append(a.primal)
-                t = a.tangent
-                tangents.append(t)
+                p, t = a.primal, a.tangent
                 if k is None:
                     k = t.shape[0]
                 structured = structured or type(t) is Diagonal
             else:
-                primals.append(a)
-                tangents.append(None)
-        ans = bind(prim, *primals, **params)
+                p, t = a, None
+            primals.append(p)
+            tangents.append(t)
+            lower = lower or type(p) not in _PLAIN
+        ans = bind(prim, *primals, **params) if lower else prim.impl(*primals, **params)
         if structured:
             t_out = _structured_jvp(prim, tangents, ans, primals, params)
             if t_out is not None:
                 return Dual(ans, t_out, level)
             tangents = [t.dense() if type(t) is Diagonal else t for t in tangents]
         if prim.elementwise:
-            out_ndim = _ndim(ans)
-            tangents = [t if t is None else align_tangent(t, _ndim(p), out_ndim)
-                        for t, p in zip(tangents, primals)]
+            out_ndim = ans.ndim if type(ans) is np.ndarray else _ndim(ans)
+            for i, t in enumerate(tangents):
+                if t is not None:
+                    p = primals[i]
+                    p_ndim = p.ndim if type(p) is np.ndarray else _ndim(p)
+                    if p_ndim < out_ndim:
+                        tangents[i] = align_tangent(t, p_ndim, out_ndim)
         t_out = prim.jvp(tangents, ans, *primals, **params)
         if t_out is None:
             return ans
+        if type(t_out) is np.ndarray and type(ans) is np.ndarray:
+            shape = t_out.shape
+            if shape[0] == k and shape[1:] == ans.shape:
+                return Dual(ans, t_out, level)
         want = (k,) + tuple(_shape(ans))
         if tuple(_shape(t_out)) != want:
             t_out = np.broadcast_to(t_out, want)
@@ -80,10 +93,11 @@ def _structured_jvp(prim, tangents, ans, primals, params):
     whose only tangents are Diagonal over the output's shape, or a product with a
     constant matrix; None otherwise (the caller makes the tangents dense)."""
     if prim.extra.get("jvp_scales"):
-        shape = _shape(ans)
-        if all(t is None or type(t) is Diagonal and _shape(p) == shape for t, p in zip(tangents, primals)):
-            return prim.jvp(tangents, ans, *primals, **params)
-        return None
+        shape = ans.shape if type(ans) is np.ndarray else _shape(ans)
+        for t in tangents:
+            if t is not None and (type(t) is not Diagonal or t.d.shape != shape):
+                return None
+        return prim.jvp(tangents, ans, *primals, **params)
     if prim.name == "matmul":
         return diagonal.matmul(*tangents, *primals)
     return None
@@ -96,15 +110,20 @@ def jvp_batch(f, x, tangents):
     does not depend on x gets zero tangents (it is a constant of f).
     """
     level = new_level()
-    x = np.asarray(x, dtype=np.float64) if not getattr(x, "_adcheck_tracer", False) else x
-    with tracing():
-        out = unplain(f(Dual(x, tangents, level)))
-    k = np.shape(tangents)[0] if not getattr(tangents, "_adcheck_tracer", False) else tangents.shape[0]
+    if not (type(x) is np.ndarray and x.dtype == np.float64) and not getattr(x, "_adcheck_tracer", False):
+        x = np.asarray(x, dtype=np.float64)
+    _active[0] += 1  # = with tracing()
+    try:
+        out = f(Dual(x, tangents, level))
+        if type(out) is not Dual:
+            out = unplain(out)
+    finally:
+        _active[0] -= 1
     if type(out) is Dual and out._level == level:
         t = out.tangent
         return out.primal, t.dense() if type(t) is Diagonal else t
-    out_shape = _shape(out)
-    return out, np.zeros((k,) + tuple(out_shape))
+    k = np.shape(tangents)[0] if not getattr(tangents, "_adcheck_tracer", False) else tangents.shape[0]
+    return out, np.zeros((k,) + tuple(_shape(out)))
 
 
 def jacobian(f, x):
@@ -114,11 +133,17 @@ def jacobian(f, x):
     stays traced at that level, so Jacobians nest.
     """
     x = as_input(x)
-    n = int(np.size(concrete(x)))
-    if type(x) is np.ndarray and n >= diagonal.MIN_SIZE:
-        seeds = Diagonal(np.ones(x.shape))  # the identity, kept structured while it can be
+    if type(x) is np.ndarray:
+        n = x.size
+        if n >= diagonal.MIN_SIZE:
+            seeds = Diagonal(np.ones(x.shape))  # the identity, kept structured while it can be
+        else:
+            seeds = np.eye(n).reshape((n,) + x.shape)
     else:
+        n = int(np.size(concrete(x)))
         seeds = np.eye(n).reshape((n,) + tuple(np.shape(concrete(x))))
     y, t = jvp_batch(f, x, seeds)
+    if type(y) is np.ndarray and type(t) is np.ndarray:
+        return y, t.reshape(n, y.size).T
     m = int(np.size(concrete(y)))
     return outer(y), np.transpose(np.reshape(outer(t), (n, m)))
