@@ -16,7 +16,8 @@ import numpy as np
 
 from adcheck.methods import diagonal
 from adcheck.methods.diagonal import Diagonal
-from adcheck.methods.dispatch import DIRECT_TYPES, Tracer, _active, as_input, concrete, new_level, outer
+from adcheck.methods.dispatch import (DIRECT_TYPES, _PLAIN_OPERANDS, _UFUNC_PRIMS, Tracer, _active, as_input,
+                                      concrete, handle_ufunc, new_level, outer)
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import align_tangent
 from adcheck.prims.table import bind
@@ -40,6 +41,19 @@ class Dual(Tracer):
 
     def _become(self, other):
         self.primal, self.tangent = other.primal, other.tangent
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """Tracer's protocol, with the common case cut short: a plain ufunc call whose only
+        traced input is this Dual goes straight to :meth:`_process` (what bind would pick)."""
+        if method == "__call__" and not kwargs:
+            prim = _UFUNC_PRIMS.get(ufunc)
+            if prim is not None:
+                for a in inputs:
+                    if a is not self and type(a) not in _PLAIN_OPERANDS:
+                        break
+                else:
+                    return self._process(prim, inputs, {})
+        return handle_ufunc(ufunc, method, inputs, kwargs)
 
     def _process(self, prim, args, params):
         level = self._level
