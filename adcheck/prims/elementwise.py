@@ -107,7 +107,8 @@ def _scaled(t, p, ans, args):
         if p.shape == t.shape:
             return np.multiply(t, p, out=p)
         if t.shape[:1] == (1,) and t.shape[1:] == p.shape:  # one tangent direction: (1,) + shape
-            return np.multiply(t, p, out=p.reshape(t.shape))
+            p = p.reshape(t.shape)  # as input too: NumPy copies an input that overlaps out differently
+            return np.multiply(t, p, out=p)
     return t * p
 
 
