@@ -189,3 +189,114 @@ def test_jvp_batch_never_returns_a_structured_tangent():
     y, t = forward.jvp_batch(np.sin, X, Diagonal(np.ones(20)))
     assert type(t) is np.ndarray
     _same(t, np.eye(20) * np.cos(X))
+
+
+# ----- tangents of temporaries reused (dispatch.SPENT_TYPES, elementwise rules' ``spent``) -----
+
+N = 40
+XN = np.linspace(0.3, 1.9, N)
+VN = np.cos(np.arange(N) * 0.7)
+C = np.sin(np.arange(N) * 1.3)
+
+
+def _kept(x):
+    z = x * 2.0
+    w = (z + 0.0) * 3.0  # z + 0.0 passes z's tangent through: the temporary shares it with z
+    return w + z - (z * z) / (1.0 + z)
+
+
+def _sliced(x):
+    a, b = x[:-1], x[1:]
+    return np.sum(100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2)
+
+
+INPLACE = {
+    "rosenbrock": _sliced,
+    "chain": lambda x: -(((x * 2.0) - 1.0) * 3.0 + 0.5) ** 2 / 4.0,
+    "temporaries meet": lambda x: (np.sin(x) * 2.0) - (np.cos(x) * 3.0) + (x * x) * (x + 1.0),
+    "kept and shared": _kept,
+    "constants": lambda x: (x * C + C) * C - (C - x * 2.0) ** 2,
+    "broadcast": lambda x: np.sum(((x.reshape(4, 10) * 2.0) + C[:10]) * C.reshape(4, 10)[:1], axis=0),
+    "reflected": lambda x: 2.0 - (3.0 * (1.0 / (x + 2.0))) + 4.0 / (x * x + 1.0),
+    "unary": lambda x: -(-(x * 2.0)) + abs(x - 1.0) - (+(x * 3.0)),
+    "logistic": lambda x: np.sum(np.logaddexp(0.0, (x * 2.0) - 1.0)),
+    "tracer constant": lambda x: x * 2.0,
+}
+
+
+@pytest.fixture
+def plain_rules(monkeypatch):
+    """f's JVP with the temporaries test switched off: the plain rules, fresh arrays."""
+    from adcheck.methods import dispatch
+
+    def jvp(f, x, v):
+        with monkeypatch.context() as m:
+            m.setattr(dispatch, "_TEMP_REFS", 0)
+            return adcheck.jvp(f, x, v)
+    return jvp
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_reused_tangents_give_the_plain_rules_bits(name, plain_rules, big):
+    f = INPLACE[name]
+    x, v, c = XN.copy(), VN.copy(), C.copy()
+    y0, t0 = plain_rules(f, x, v)
+    y, t = adcheck.jvp(f, x, v)
+    assert np.array_equal(y, y0) and np.array_equal(t, t0)
+    assert np.array_equal(x, XN) and np.array_equal(v, VN) and np.array_equal(C, c)
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_reused_tangents_agree_with_reverse_mode(name, big):
+    f = INPLACE[name]
+    J = adcheck.jacobian(f, XN, method="reverse")
+    np.testing.assert_allclose(adcheck.jvp(f, XN, VN)[1], J @ VN, rtol=1e-12, atol=1e-12)
+
+
+def test_temporaries_are_recognised_and_named_values_are_not(monkeypatch):
+    from adcheck.methods import dispatch
+    from adcheck.prims import table
+    from adcheck.prims.table import get
+
+    if not dispatch._TEMP_REFS:
+        pytest.skip("this Python's reference counts cannot tell a temporary from a name")
+    monkeypatch.setattr(table, "BIG", 0)
+    seen = []
+    mul = get("multiply")
+    real = mul.jvp
+
+    def spy(tangents, ans, *args, spent=()):
+        seen.append(spent)
+        return real(tangents, ans, *args, spent=spent)
+
+    monkeypatch.setattr(mul, "jvp", spy)
+    x = XN.copy()
+
+    def f(z):
+        named = z * 2.0
+        return (named * 3.0) * 4.0 + named * 5.0
+
+    adcheck.jvp(f, x, VN)
+    # z * 2.0: z is f's argument; named * 3.0: a name; (…) * 4.0: a temporary; named * 5.0: a name
+    assert seen == [(), (), (0,), ()]
+
+
+def test_forward_over_reverse_and_nesting_unchanged_by_reuse(plain_rules, big, monkeypatch):
+    from adcheck.methods import dispatch
+
+    f = INPLACE["rosenbrock"]
+    hv = adcheck.hvp(f, XN, VN, method="forward-over-reverse")
+    g = adcheck.grad(lambda z: np.sum(adcheck.jvp(f, z, VN)[1] * (z * 2.0)), XN)
+    monkeypatch.setattr(dispatch, "_TEMP_REFS", 0)
+    assert np.array_equal(hv, adcheck.hvp(f, XN, VN, method="forward-over-reverse"))
+    assert np.array_equal(g, adcheck.grad(lambda z: np.sum(adcheck.jvp(f, z, VN)[1] * (z * 2.0)), XN))
+
+
+def test_reuse_at_a_size_above_the_threshold(plain_rules):
+    x = np.linspace(0.5, 1.5, 20001)
+    v = np.cos(np.arange(20001) * 0.01)
+    for f in (INPLACE["rosenbrock"], INPLACE["temporaries meet"], INPLACE["kept and shared"]):
+        y0, t0 = plain_rules(f, x, v)
+        y, t = adcheck.jvp(f, x, v)
+        assert np.array_equal(y, y0) and np.array_equal(t, t0)
+    assert np.array_equal(x, np.linspace(0.5, 1.5, 20001))

@@ -12,20 +12,26 @@ Duals of its own level as perturbed and everything else as a constant, so
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from adcheck.methods import diagonal
 from adcheck.methods.diagonal import Diagonal
-from adcheck.methods.dispatch import (DIRECT_TYPES, _PLAIN_OPERANDS, _UFUNC_PRIMS, Tracer, _active, as_input,
-                                      concrete, handle_ufunc, new_level, outer)
+from adcheck.methods.dispatch import (DIRECT_TYPES, SPENT_TYPES, _PLAIN_OPERANDS, _UFUNC_PRIMS, Tracer, _active,
+                                      as_input, concrete, handle_ufunc, new_level, outer)
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import align_tangent
+from adcheck.prims import table as _table
 from adcheck.prims.table import bind
 from adcheck.prims.table import ndim_of as _ndim, shape_of as _shape
 
 
 # primal types NumPy takes as they are (no tracer of a lower level): the op runs directly
 _PLAIN = frozenset({np.ndarray, float, int, np.float64, bool})
+
+
+_refcount = sys.getrefcount
 
 
 class Dual(Tracer):
@@ -55,18 +61,23 @@ class Dual(Tracer):
                     return self._process(prim, inputs, {})
         return handle_ufunc(ufunc, method, inputs, kwargs)
 
-    def _process(self, prim, args, params):
+    def _process(self, prim, args, params, spent=None):
+        """``spent`` (from the operators, see dispatch.SPENT_TYPES): per argument, whether it
+        is a temporary; a temporary's tangent that nothing else holds may take the result."""
         level = self._level
         primals, tangents = [], []
         k = None
         structured = False
         lower = False  # a primal is traced at a lower level: bind hands the op down
-        for a in args:
+        reuse = ()
+        for i, a in enumerate(args):
             if type(a) is Dual and a._level == level:
                 p, t = a.primal, a.tangent
                 if k is None:
                     k = t.shape[0]
                 structured = structured or type(t) is Diagonal
+                if spent is not None and spent[i] and _free(t):
+                    reuse += (i,)
             else:
                 p, t = a, None
             primals.append(p)
@@ -86,7 +97,10 @@ class Dual(Tracer):
                     p_ndim = p.ndim if type(p) is np.ndarray else _ndim(p)
                     if p_ndim < out_ndim:
                         tangents[i] = align_tangent(t, p_ndim, out_ndim)
-        t_out = prim.jvp(tangents, ans, *primals, **params)
+        if reuse and prim.extra.get("jvp_scales"):
+            t_out = prim.jvp(tangents, ans, *primals, spent=reuse)
+        else:
+            t_out = prim.jvp(tangents, ans, *primals, **params)
         if t_out is None:
             return ans
         if type(t_out) is np.ndarray and type(ans) is np.ndarray:
@@ -100,6 +114,19 @@ class Dual(Tracer):
 
 
 DIRECT_TYPES.add(Dual)
+SPENT_TYPES.add(Dual)
+
+
+def _free(t) -> bool:
+    """t is a large float64 array that only its (temporary) Dual holds, not a view of
+    anything else another object holds: the op may write its result into it."""
+    if type(t) is not np.ndarray or t.size < _table.BIG or t.dtype != np.float64 or not t.flags.writeable:
+        return False
+    # references to t: the Dual's attribute, _process's local, this argument, getrefcount's
+    if _refcount(t) > 4:
+        return False
+    base = t.base  # a view (a fresh partial reshaped) of an array only t holds: + this local
+    return base is None or type(base) is np.ndarray and base.base is None and _refcount(base) <= 3
 
 
 def _structured_jvp(prim, tangents, ans, primals, params):
