@@ -23,6 +23,7 @@ import numpy as np
 
 # fewer directions than this: the dense seed is cheaper than the checks
 MIN_SIZE = 16
+_sum = np.add.reduce
 
 
 def _plain(p) -> bool:
@@ -34,7 +35,7 @@ def _plain(p) -> bool:
 def _finite(a) -> bool:
     """No inf or nan in the ndarray a.  One reduction: its sum is finite (a sum that
     overflows says no too, which only costs the structure, never the answer)."""
-    return math.isfinite(a.sum())
+    return math.isfinite(_sum(a, None))
 
 
 class Diagonal:
