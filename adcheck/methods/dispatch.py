@@ -13,6 +13,7 @@ so a missing rule is never a silent zero.
 from __future__ import annotations
 
 import itertools
+import sys
 
 import numpy as np
 
@@ -167,6 +168,40 @@ def handle_function(func, args, kwargs):
 DIRECT_TYPES: set = set()
 _PLAIN_OPERANDS = {float, int, np.ndarray, np.float64}
 
+# Of DIRECT_TYPES, those whose ``_process`` takes a fourth argument ``spent``: per argument,
+# True when the operator found it a temporary -- held by nothing but the interpreter's
+# stack (``f(x) * 2``), so it is freed as the operator returns and the op may reuse its
+# arrays (forward.Dual registers).  The test is its reference count inside the operator,
+# _TEMP_REFS, measured once on a probe (0 when a temporary cannot be told from a name).
+SPENT_TYPES: set = set()
+_refcount = sys.getrefcount
+
+
+def _temp_refs() -> int:
+    """getrefcount(s) inside a binary or unary operator method when s is a temporary, if
+    every named operand shows more; else 0 (the test is then off)."""
+    class Probe:
+        def __mul__(s, o):
+            return _refcount(s)
+
+        __rmul__ = __mul__
+
+        def __neg__(s):
+            return _refcount(s)
+
+    def temporary():
+        return Probe() * 1.0, 1.0 * Probe(), -Probe()
+
+    def named():
+        p = Probe()
+        return p * 1.0, 1.0 * p, -p
+
+    t, n = temporary(), named()
+    return t[0] if len(set(t)) == 1 and min(n) > t[0] else 0
+
+
+_TEMP_REFS = _temp_refs()
+
 
 def _operator(ufunc, reflected=False):
     def op(s, o):
@@ -175,8 +210,15 @@ def _operator(ufunc, reflected=False):
             prim = _UFUNC_PRIMS.get(ufunc)
             if prim is not None:
                 to = type(o)
-                if to in _PLAIN_OPERANDS or (to is ts and o._level == s._level):
-                    # s is the only traced operand, or o is a tracer of the same level: s processes the op
+                if to in _PLAIN_OPERANDS:  # s is the only traced operand: it processes the op
+                    if ts in SPENT_TYPES and _refcount(s) <= _TEMP_REFS:
+                        return s._process(prim, (o, s) if reflected else (s, o), {},
+                                          (False, True) if reflected else (True, False))
+                    return s._process(prim, (o, s) if reflected else (s, o), {})
+                if to is ts and o._level == s._level:  # a tracer of the same level: s processes the op
+                    if not reflected and ts in SPENT_TYPES:
+                        spent = (_refcount(s) <= _TEMP_REFS, _refcount(o) <= _TEMP_REFS)  # before (s, o)
+                        return s._process(prim, (s, o), {}, spent)
                     return s._process(prim, (o, s) if reflected else (s, o), {})
                 if to in DIRECT_TYPES:
                     return bind(prim, o, s) if reflected else bind(prim, s, o)
@@ -191,6 +233,8 @@ def _unary(ufunc):
         if type(s) in DIRECT_TYPES:
             prim = _UFUNC_PRIMS.get(ufunc)
             if prim is not None:
+                if type(s) in SPENT_TYPES and _refcount(s) <= _TEMP_REFS:
+                    return s._process(prim, (s,), {}, (True,))
                 return s._process(prim, (s,), {})
         return ufunc(s)
 

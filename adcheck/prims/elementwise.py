@@ -107,7 +107,8 @@ def _scaled(t, p, ans, args):
         if p.shape == t.shape:
             return np.multiply(t, p, out=p)
         if t.shape[:1] == (1,) and t.shape[1:] == p.shape:  # one tangent direction: (1,) + shape
-            return np.multiply(t, p, out=p.reshape(t.shape))
+            p = p.reshape(t.shape)  # as input too: NumPy copies an input that overlaps out differently
+            return np.multiply(t, p, out=p)
     return t * p
 
 
@@ -117,33 +118,50 @@ def _same_layout(out, t) -> bool:
             and out.dtype == t.dtype == np.float64 and out.flags.writeable)
 
 
+def _into(t, p) -> bool:
+    """t · p can be written into t: p is a float64 scalar or array broadcasting to t's shape."""
+    tp = type(p)
+    if tp is float or tp is np.float64 or tp is int:
+        return True
+    return tp is np.ndarray and p.dtype == np.float64 and np.broadcast_shapes(p.shape, t.shape) == t.shape
+
+
 def _make_rules(partials, symmetric=False):
-    def jvp(tangents, ans, *args):
+    def jvp(tangents, ans, *args, spent=()):
+        """``spent``: positions whose tangent belongs to a temporary and nothing else holds
+        (forward.Dual._process): the result may be written into it, the same numbers."""
         out = first = None
         own = False  # out is an array this rule made (not a tangent passed through): add into it
         for i, t in enumerate(tangents):
             if t is None or partials[i] is None:
                 continue
             p = partials[i]
+            mine = i in spent
             if out is not None and p is NEG_ONE:
                 if own and type(out) is np.ndarray and out.size >= _table.BIG and _same_layout(out, t):
                     np.subtract(out, t, out=out)
+                elif mine and _same_layout(t, out):
+                    out = np.subtract(out, t, out=t)
                 else:
                     out = out - t  # = out + (-t), one array pass less
-                    own = True
+                own = True
                 continue
             if symmetric and i == 1 and first is not None and t is tangents[0] and args[0] is args[1]:
                 term = first  # x·x: both terms are the same product
             elif isinstance(p, str):
-                term = _times(t, p)
+                term = np.negative(t, out=t) if mine and p is NEG_ONE else _times(t, p)
             else:
-                term = _scaled(t, p(ans, *args), ans, args)
+                pv = p(ans, *args)
+                term = np.multiply(t, pv, out=t) if mine and _into(t, pv) else _scaled(t, pv, ans, args)
             if i == 0:
                 first = term
             if out is None:
-                out, own = term, term is not t and not isinstance(p, str) or p is NEG_ONE
+                out, own = term, mine and term is t or term is not t and not isinstance(p, str) or p is NEG_ONE
             elif own and type(out) is np.ndarray and out.size >= _table.BIG and _same_layout(out, term):
                 np.add(out, term, out=out)  # the same sum, one array allocation less
+            elif mine and term is t and _same_layout(t, out):
+                out = np.add(out, t, out=t)
+                own = True
             else:
                 out, own = out + term, True
         return out
@@ -199,7 +217,8 @@ def elementwise(name, impl, partials, doc, *, sympy=None, analytic=True,
         name=name, impl=impl, jvp=jvp or auto_jvp, vjp=vjp or auto_vjp,
         sympy=sympy, elementwise=True, linear=linear, analytic=analytic,
         domain=domain, doc=doc, nargs=len(partials), nondiff=nondiff, object_ok=object_ok,
-        vjp_kinds=kinds, vjp_needs=needs))
+        vjp_kinds=kinds, vjp_needs=needs,
+        extra={"jvp_scales": jvp is None}))  # ẏ = Σ ∂f/∂aᵢ ⊙ ȧᵢ with t·p, -t, t ± t' only
 
 
 R = (-3.0, 3.0)

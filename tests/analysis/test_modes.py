@@ -148,8 +148,10 @@ def test_sweep_rows_for_the_five_shapes():
     rows = sweep()
     assert [(r.n, r.m) for r in rows] == list(SWEEP_SHAPES)
     by_shape = {(r.n, r.m): r for r in rows}
-    assert by_shape[(1000, 1)].winner == "reverse"
+    # forward wins by hundreds at n = 1; at n = 1000, m = 1 reverse leads, but the forward
+    # Jacobian's structured seed (methods.diagonal) brought it within timing noise there
     assert by_shape[(1, 1000)].winner == "forward"
+    assert by_shape[(1000, 1)].ratio < by_shape[(1, 1000)].ratio / 10
     for r in rows:
         assert isinstance(r, SweepRow) and r.forward_seconds > 0 and r.reverse_seconds > 0
         assert r.ratio == pytest.approx(r.reverse_seconds / r.forward_seconds)

@@ -18,7 +18,7 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("method", ["reverse"])
+@pytest.mark.parametrize("method", ["reverse", "forward"])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_ad_refuses_complex_results(name, method):
     with pytest.raises(UnsupportedOpError, match="complex result"):
