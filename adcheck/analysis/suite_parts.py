@@ -78,7 +78,20 @@ def worst_text(spec, result) -> tuple:
         else:
             col = names[w.input] if 0 <= w.input < len(names) else f"x[{w.input}]"
             entry = col if result.kind == "grad" else f"f[{w.output}] / {col}"
-    return result.verdict, entry, result.tolerance, result.max_abs_error, result.max_rel_error
+    return _named(result, entry_names(spec)), entry, result.tolerance, result.max_abs_error, result.max_rel_error
+
+
+def _named(result, names) -> str:
+    """The verdict with the input it points at called by its name (w[0], b) instead of x[j] / entry j."""
+    text = result.verdict
+    kinks = getattr(result, "kinks", ()) or ()
+    if kinks and 0 <= kinks[0]["input"] < len(names):
+        j = kinks[0]["input"]
+        text = text.replace(f"kink along x[{j}]", f"kink along {names[j]}", 1)
+    w = result.worst
+    if w is not None and result.kind == "grad" and 0 <= w.input < len(names):
+        text = text.replace(f"differs at entry {w.input}:", f"differs at {names[w.input]}:", 1)
+    return text
 
 
 def _rule_text(spec, report) -> tuple:

@@ -116,3 +116,24 @@ def test_rendering_plain_and_styled(monkeypatch):
 def test_empty_run_is_not_a_pass():
     run = run_checks([])
     assert run.exit_code == 2 and run.notes
+
+
+def test_verdicts_name_the_input_not_its_flat_index(tmp_path):
+    """A kink or a wrong entry is reported by the argument's own name (w[0]), as the table's
+    worst-entry column is, not as x[0] / entry 0."""
+    path = tmp_path / "named.py"
+    path.write_text(
+        "import numpy as np\n"
+        "ADCHECK_POINTS = {'hinge': [1.0, 0.2], 'sq': [1.0, 2.0]}\n"
+        "def hinge(w):\n"
+        "    return np.maximum(0.0, 1.0 - w[0]) + 0.5 * np.sum(w ** 2)\n"
+        "def hinge_grad(w):\n"
+        "    return w.copy()\n"
+        "def sq(w):\n"
+        "    return np.sum(w ** 2)\n"
+        "def sq_grad(w):\n"
+        "    return np.array([2 * w[0], 2.5 * w[1]])\n")
+    run = run_checks(discover([str(path)], CheckConfig()))
+    records = {r.label: r for r in run.results}
+    assert "kink along w[0]" in records["hinge"].verdict
+    assert "differs at w[1]:" in records["sq"].verdict
