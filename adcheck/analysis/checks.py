@@ -29,7 +29,11 @@ Allowed error per entry (no magic numbers; a table per dtype)
 Kinks
     A failing entry (i, j) is re-examined with one-sided derivatives along x_j;
     if they differ, the verdict is inconclusive (exit 3), never a mismatch,
-    and the report says whether U lies between the two sides.
+    and the report says whether U lies between the two sides.  A kink that every
+    method sees alike (|x| at 0: AD, central and Richardson all give 0) fails no
+    entry; AD's rules note when |a|, max/min or a comparison is evaluated exactly
+    at its switching point (prims.table.TIES), and then, up to 200 inputs, the
+    one-sided derivatives along every input decide.
 """
 
 from __future__ import annotations
@@ -200,7 +204,11 @@ def check_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None, full=False, 
     U = U.astype(np.float64).reshape(m, n)
     del expected
 
+    from adcheck.prims import table as _prims
+
+    del _prims.TIES[:]
     A, M, ad_why = (None, None, no_ad) if no_ad else _ad_reference(f if ad_f is None else ad_f, x64, m)
+    ties = sorted(set(_prims.TIES)) if A is not None else []
     flat = _flat64(f, x.shape)
     notes = list(notes)
     if A is None:
@@ -255,15 +263,31 @@ def check_jacobian(f, jac_f, x, *, rtol=None, atol=None, seed=None, full=False, 
     entries = _worst(U, A, F, E, R, diff, allowed, bad)
     slope = _taylor(flat, x64, U, kind, m, seed)
     if not bad.any():
-        return CheckResult(passed=True, exit_code=0, verdict=_pass_text(kind, reference, result), worst=entries[0] if entries else None,
-                           taylor_slope=slope, seconds=time.perf_counter() - t0, notes=tuple(notes), **result)
-    kinks = _kinks_at(flat, x64, U, bad, dtype=np.asarray(y).dtype)
+        # Every entry agrees -- but at a switching point of |a|, max, a comparison... f may
+        # still have a kink there that every method sees the same way (|x| at 0 gives 0 from
+        # AD, central and Richardson differences alike): one-sided derivatives decide.
+        kinks = []
+        if ties and n <= FULL_FD_INPUTS:
+            kinks = _kinks_along(flat, x64, U, range(n), dtype=np.asarray(y).dtype)
+            if not kinks:
+                notes.append(f"f is evaluated exactly at a switching point ({', '.join(ties)}); its one-sided "
+                             "derivatives agree there, so f is differentiable at this point")
+        elif ties:
+            notes.append(f"f is evaluated exactly at a switching point ({', '.join(ties)}); above "
+                         f"{FULL_FD_INPUTS} inputs adcheck does not look for a kink that every method sees alike")
+        if not kinks:
+            return CheckResult(passed=True, exit_code=0, verdict=_pass_text(kind, reference, result),
+                               worst=entries[0] if entries else None, taylor_slope=slope,
+                               seconds=time.perf_counter() - t0, notes=tuple(notes), **result)
+    else:
+        kinks = _kinks_at(flat, x64, U, bad, dtype=np.asarray(y).dtype)
     if kinks:
         k = kinks[0]
         verdict = (f"inconclusive: f has a kink along x[{k['input']}] (left derivative {k['left']:.6g}, right "
                    f"{k['right']:.6g}); your value {k['user']:.6g} is {'between' if k['between'] else 'outside'} them")
-        return CheckResult(passed=False, exit_code=3, verdict=verdict, worst=entries[0], worst_entries=tuple(entries),
-                           kinks=tuple(kinks), taylor_slope=slope, seconds=time.perf_counter() - t0,
+        return CheckResult(passed=False, exit_code=3, verdict=verdict, worst=entries[0] if entries else None,
+                           worst_entries=tuple(entries), kinks=tuple(kinks), taylor_slope=slope,
+                           seconds=time.perf_counter() - t0,
                            notes=tuple(notes), **result)
     w = entries[0]
     where = f"entry {w.input}" if kind == "grad" else f"entry (output {w.output}, input {w.input})"
@@ -342,18 +366,44 @@ def _worst(U, A, F, E, R, diff, allowed, bad):
 
 
 def _kinks_at(flat, x64, U, bad, limit=2, dtype=np.float64):
-    from adcheck.analysis.kinks import one_sided, relative_slack
+    """Kinks at up to ``limit`` failing entries (i, j): one-sided derivatives along x_j differ."""
+    from adcheck.analysis.kinks import one_sided
 
     found = []
     for i, j in list(zip(*np.nonzero(bad)))[:limit]:
         with np.errstate(all="ignore"):
             s = one_sided(flat, x64.reshape(-1), int(j))
-        lo, ro, le, re = s.left[i], s.right[i], s.left_err[i], s.right_err[i]
-        if np.isfinite(le) and np.isfinite(re) and abs(lo - ro) > le + re + relative_slack(dtype) * max(abs(lo), abs(ro)):
-            u = U[i, j]
-            found.append({"output": int(i), "input": int(j), "left": float(lo), "right": float(ro),
-                          "user": float(u), "between": bool(min(lo, ro) - le <= u <= max(lo, ro) + re)})
+        k = _kink(s, int(i), int(j), U, dtype)
+        if k is not None:
+            found.append(k)
     return found
+
+
+def _kinks_along(flat, x64, U, inputs, dtype=np.float64):
+    """The first kink along the given inputs, for any output (one one-sided pass per input)."""
+    from adcheck.analysis.kinks import one_sided
+
+    for j in inputs:
+        with np.errstate(all="ignore"):
+            s = one_sided(flat, x64.reshape(-1), int(j))
+        for i in range(U.shape[0]):
+            k = _kink(s, i, int(j), U, dtype)
+            if k is not None:
+                return [k]
+    return []
+
+
+def _kink(s, i, j, U, dtype):
+    """The kink of output i along x_j if its one-sided derivatives ``s`` differ beyond their errors."""
+    from adcheck.analysis.kinks import relative_slack
+
+    lo, ro, le, re = s.left[i], s.right[i], s.left_err[i], s.right_err[i]
+    if not (np.isfinite(le) and np.isfinite(re) and abs(lo - ro) > le + re + relative_slack(dtype) * max(abs(lo),
+                                                                                                   abs(ro))):
+        return None
+    u = U[i, j]
+    return {"output": i, "input": j, "left": float(lo), "right": float(ro), "user": float(u),
+            "between": bool(min(lo, ro) - le <= u <= max(lo, ro) + re)}
 
 
 def _taylor(flat, x64, U, kind, m, seed):

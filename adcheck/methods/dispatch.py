@@ -19,7 +19,7 @@ import numpy as np
 
 from adcheck.errors import UnsupportedOpError
 from adcheck.prims import composites as C
-from adcheck.prims.table import bind, get
+from adcheck.prims.table import bind, get, note_tie
 
 _level_counter = itertools.count(1)
 _active = [0]  # how many traced evaluations are running (stand-ins check this)
@@ -81,6 +81,8 @@ _UFUNC_ALIASES = {"true_divide": "divide", "conjugate": "positive", "conj": "pos
                   "abs": "absolute", "fabs": "absolute", "mod": "remainder"}
 
 
+_ORDERINGS = {"greater", "greater_equal", "less", "less_equal"}
+
 # names of piecewise-constant ops met while tracing (comparisons, floor...): they
 # make f non-analytic, which decides whether complex-step applies
 piecewise_log: list = []
@@ -132,7 +134,10 @@ def handle_ufunc(ufunc, method, inputs, kwargs):
         raise UnsupportedOpError(f"np.{name}.{method}")
     if name in _PIECEWISE_CONSTANT:
         piecewise_log.append(name)
-        return ufunc(*_concrete_args(inputs), **kwargs)
+        args = _concrete_args(inputs)
+        if name in _ORDERINGS and len(args) == 2:  # a traced value exactly at the comparison's threshold
+            note_tie(f"np.{name} at equality", np.equal(*args))
+        return ufunc(*args, **kwargs)
     prim = _UFUNC_PRIMS.get(ufunc)
     if prim is None:
         prim = _ufunc_prim(ufunc)

@@ -364,15 +364,36 @@ elementwise("erf", _erf_impl, (lambda y, a: _TWO_OVER_SQRT_PI * np.exp(-(a * a))
 
 def _tie_split(a, b):
     """1 where a > b, ½ where a == b (a subgradient at the tie), 0 elsewhere."""
-    return np.greater(a, b) + 0.5 * np.equal(a, b)
+    tie = np.equal(a, b)
+    _table.note_tie("a tie of np.maximum/np.minimum", tie)
+    return np.greater(a, b) + 0.5 * tie
 
 
-elementwise("absolute", np.absolute, (lambda y, a: np.sign(a),),
+def _abs_partial(y, a):
+    """sign a, the derivative of |a| (0 at the kink a = 0, which is noted)."""
+    _table.note_tie("np.abs at 0", np.equal(a, 0.0))
+    return np.sign(a)
+
+
+elementwise("absolute", np.absolute, (_abs_partial,),
             "|a|;  ∂/∂a = sign a (0 at the kink a = 0, a subgradient).",
             sympy=_sym("Abs"), analytic=False, domain=((0.1, 3.0),))
+def _jump_at_zero(name):
+    """No derivative (0 away from the jump at a = 0); a point on the jump is noted."""
+
+    def jvp(tangents, ans, a, *rest):
+        _table.note_tie(f"{name} at 0", np.equal(a, 0.0))
+
+    def vjp(g, ans, a, *rest):
+        _table.note_tie(f"{name} at 0", np.equal(a, 0.0))
+
+    return jvp, vjp
+
+
+_SIGN_JVP, _SIGN_VJP = _jump_at_zero("np.sign")
 elementwise("sign", np.sign, (None,), "sign a;  derivative 0 away from the jump at 0.",
             sympy=_sym("sign"), analytic=False, domain=((0.1, 3.0),),
-            jvp=lambda tangents, ans, a: None, vjp=(lambda g, ans, a: None,))
+            jvp=_SIGN_JVP, vjp=(_SIGN_VJP,))
 for _name, _fn, _tw in (("maximum", np.maximum, "Max"), ("minimum", np.minimum, "Min"),
                         ("fmax", np.fmax, "Max"), ("fmin", np.fmin, "Min")):
     _big = _name in ("maximum", "fmax")
@@ -402,7 +423,7 @@ elementwise("heaviside", np.heaviside, (None, None),
             "heaviside(a, h₀): 0 for a < 0, h₀ at 0, 1 for a > 0;  derivative 0 away from the "
             "jump at a = 0 (h₀ is a constant).",
             sympy=lambda a, h0: _heaviside_twin(a, h0), analytic=False, domain=((0.1, 3.0), (0.1, 1.0)),
-            jvp=lambda tangents, ans, a, h0: None, vjp=(lambda g, ans, a, h0: None,) * 2)
+            jvp=_jump_at_zero("np.heaviside")[0], vjp=(_jump_at_zero("np.heaviside")[1],) * 2)
 elementwise("copysign", np.copysign, (lambda y, a, b: np.sign(a) * np.copysign(1.0, b), None),
             "copysign(a, b) = |a|·(±1 by the sign bit of b);  ∂/∂a = sign(a)·copysign(1, b), "
             "∂/∂b = 0 (a jump where b changes sign).",

@@ -254,3 +254,43 @@ def test_small_n_check_validates_ad_with_central_differences_only():
     r = check_grad(f, rosen_der, x)
     assert r.passed and r.reference == "reverse AD (agrees with FD)"
     assert len(calls) < 10 * x.size
+
+
+# ----- kinks every method sees alike ------------------------------------------------------
+
+def test_abs_at_zero_is_inconclusive_though_every_method_gives_zero():
+    """|x| at 0: AD's subgradient, central and Richardson differences are all 0, so no entry
+    disagrees; the tie is noted while AD runs and one-sided derivatives (-1, +1) find the kink."""
+    x = np.array([0.0, 1.5, -0.3])
+    r = check_grad(lambda z: np.sum(np.abs(z)) + np.sum(z ** 2), lambda z: np.sign(z) + 2 * z, x)
+    assert r.exit_code == 3 and not r.passed
+    assert "kink along x[0]" in r.verdict and "between" in r.verdict
+    assert (r.kinks[0]["left"], r.kinks[0]["right"]) == pytest.approx((-1.0, 1.0), abs=1e-6)
+
+
+@pytest.mark.parametrize("f, g", [
+    (lambda z: np.sum(np.where(z > 0, z, 0.1 * z)), lambda z: np.where(z > 0, 1.0, 0.1)),
+    (lambda z: np.max(np.stack([z[0] + z[1], 2 * z[1]])), lambda z: np.array([1.0, 1.0])),
+], ids=["comparison at its threshold", "max reduction tie"])
+def test_other_switching_points_with_a_kink_are_inconclusive(f, g):
+    x = np.array([0.0, 0.0])
+    assert check_grad(f, g, x).exit_code == 3
+
+
+def test_a_tie_where_f_is_smooth_passes_with_a_note():
+    """max(x, 0)² at 0 is a tie of max, but both one-sided derivatives are 0."""
+    x = np.array([0.0, 0.7])
+    r = check_grad(lambda z: np.sum(np.maximum(z, 0.0) ** 2), lambda z: 2 * np.maximum(z, 0.0), x)
+    assert r.passed and any("differentiable at this point" in n for n in r.notes)
+
+
+def test_no_tie_no_one_sided_search():
+    calls = []
+
+    def f(z):
+        calls.append(1)
+        return np.sum(np.abs(z) ** 3)
+
+    x = np.array([0.5, -1.0, 2.0])
+    r = check_grad(f, lambda z: 3 * z * np.abs(z), x)
+    assert r.passed and not r.notes and len(calls) < 40
