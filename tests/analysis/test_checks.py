@@ -294,3 +294,12 @@ def test_no_tie_no_one_sided_search():
     x = np.array([0.5, -1.0, 2.0])
     r = check_grad(f, lambda z: 3 * z * np.abs(z), x)
     assert r.passed and not r.notes and len(calls) < 40
+
+
+def test_kink_search_stops_at_its_time_budget(monkeypatch):
+    from adcheck.analysis import checks
+
+    monkeypatch.setattr(checks, "KINK_SEARCH_SECONDS", 0.0)
+    x = np.array([0.0, 0.7, 0.2])
+    r = check_grad(lambda z: np.sum(np.maximum(z, 0.0) ** 2), lambda z: 2 * np.maximum(z, 0.0), x)
+    assert r.passed and any("1 of 3 inputs searched" in n for n in r.notes)
