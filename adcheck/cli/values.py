@@ -59,18 +59,14 @@ def converter(annotation, info) -> Optional[Callable[[Any, Any], Any]]:
     if get_origin(annotation) in (list, List) and get_args(annotation) == (str,):
         return lambda value, ctx: list(value) if isinstance(value, (list, tuple)) and all(
             type(v) is str for v in value) else ASK_TYPER
-    if annotation is int:
-        def convert_int(value, ctx):
-            if type(value) is str and re.fullmatch(_INT, value):
-                value = int(value)
-            return _in_range(value, info) if type(value) is int else ASK_TYPER
-        return convert_int
-    if annotation is float:
-        def convert_float(value, ctx):
-            if type(value) is str and re.fullmatch(_FLOAT, value):
-                value = float(value)
-            return _in_range(value, info) if type(value) is float else ASK_TYPER
-        return convert_float
+    if annotation is int or annotation is float:
+        pattern = _INT if annotation is int else _FLOAT
+
+        def convert_number(value, ctx):
+            if type(value) is str and re.fullmatch(pattern, value):
+                value = annotation(value)
+            return _in_range(value, info) if type(value) is annotation else ASK_TYPER
+        return convert_number
     if isinstance(annotation, type) and issubclass(annotation, Enum) and info.case_sensitive:
         def convert_choice(value, ctx):
             if isinstance(value, annotation):

@@ -106,14 +106,20 @@ def test_every_parameter_of_every_command_gets_a_plain_converter():
     ["check", "examples/rosenbrock_check.py", "--seed", "3", "--rtol", "1e-6", "-f", "json"],
 ])
 def test_a_run_never_imports_pydantic(args):
+    assert _exit_and_loaded(args, ("pydantic", "typer._adapters")) == "0 []"
+
+
+def _exit_and_loaded(args, modules) -> str:
+    """'<exit code> <those of ``modules`` loaded>' after ``adcheck ARGS`` in a fresh process."""
     code = ("import sys\n"
-            f"sys.argv = ['adcheck'] + {args!r}\n"
+            f"sys.argv = ['adcheck'] + {list(args)!r}\n"
             "from adcheck.cli import main\n"
             "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-            "print(code, sorted(m for m in ('pydantic', 'typer._adapters') if m in sys.modules))\n")
+            f"print(code, sorted(m for m in {tuple(modules)!r} if m in sys.modules))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
                           cwd=ROOT, timeout=120)
-    assert proc.stdout.splitlines()[-1] == "0 []", proc.stdout[-2000:] + proc.stderr
+    assert proc.stdout.strip(), proc.stderr
+    return proc.stdout.splitlines()[-1]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -191,22 +197,8 @@ def test_each_command_runs_the_same_through_its_own_app(name, capsys, monkeypatc
 
 @pytest.mark.parametrize("name, other", [("grad", "adcheck.cli.tools"), ("check", "adcheck.cli.derivatives")])
 def test_a_run_imports_only_its_commands_module(name, other):
-    code = ("import sys\n"
-            f"sys.argv = ['adcheck'] + {RUNS[name] + ['--format', 'json']!r}\n"
-            "from adcheck.cli import main\n"
-            "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-            f"print(code, {other!r} in sys.modules)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
-                          cwd=ROOT, timeout=120)
-    assert proc.stdout.splitlines()[-1] == "0 False", proc.stdout[-2000:] + proc.stderr
+    assert _exit_and_loaded(RUNS[name] + ["--format", "json"], (other,)) == "0 []"
 
 
 def test_grad_with_table_output_imports_no_other_command_pydantic_or_json():
-    code = ("import sys\n"
-            "sys.argv = ['adcheck', 'grad', 'x**2*sin(x)', '--at', '1.5']\n"
-            "from adcheck.cli import main\n"
-            "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-            "print(code, sorted(m for m in ('adcheck.cli.tools', 'pydantic', 'json') if m in sys.modules))\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(),
-                          cwd=ROOT, timeout=120)
-    assert proc.stdout.splitlines()[-1] == "0 []", proc.stdout[-2000:] + proc.stderr
+    assert _exit_and_loaded(["grad", "x**2*sin(x)", "--at", "1.5"], ("adcheck.cli.tools", "pydantic", "json")) == "0 []"
