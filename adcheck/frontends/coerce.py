@@ -352,7 +352,13 @@ def _replaced(g, by_id) -> list:
     if plan is not None and plan[0] == len(g) and plan[1] == hits and all(
             g.get(name, _MISSING) is value for name, value in plan[2]):
         return plan[2]
-    pairs = [(name, value) for name, value in list(g.items()) if id(value) in by_id]
+    items = list(g.items())
+    for _, value in items:  # np.vectorize objects made at import time (@np.vectorize)
+        if type(value) is np.vectorize and id(value) not in by_id:
+            by_id[id(value)] = VectorizeStandIn(value)
+            _VECTORIZED.append(value)  # kept alive, so that its id names it alone
+    hits = list(filter(by_id.__contains__, map(id, g.values())))
+    pairs = [(name, value) for name, value in items if id(value) in by_id]
     _plans[id(g)] = (len(g), hits, pairs)
     return pairs
 
@@ -392,6 +398,48 @@ def patched(module):
 
 
 _MISSING = object()
+_VECTORIZED: list = []
+
+
+class VectorizeStandIn:
+    """An ``np.vectorize`` object as traced code sees it: called with a traced argument, it
+    calls the Python function on each entry (traced 0-d values) and stacks the results --
+    what np.vectorize does, but without converting the arguments to plain arrays first.
+    With ``signature`` or ``excluded`` it stays np.vectorize (which then names the call)."""
+
+    def __init__(self, original):
+        self.original = original
+        self.__wrapped__ = original
+        self.__doc__ = getattr(original, "__doc__", None)
+
+    def __call__(self, *args, **kwargs):
+        v = self.original
+        if (is_tracing() and not kwargs and v.signature is None and not v.excluded
+                and any(map(_traced, args))):
+            _used.add("np.vectorize")
+            return _each_entry(v.pyfunc, [unplain(a) for a in args])
+        return v(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.original, name)
+
+
+def _each_entry(pyfunc, args):
+    shape = np.broadcast_shapes(*[tuple(a.shape) if _traced(a) else np.shape(a) for a in args])
+    args = [a if (tuple(a.shape) if _traced(a) else np.shape(a)) == shape else np.broadcast_to(a, shape)
+            for a in args]
+    if not shape:
+        return C.asarray(pyfunc(*args))
+    out = [pyfunc(*[a[idx] for a in args]) for idx in np.ndindex(*shape)]
+    return np.reshape(C.asarray(out), shape)
+
+
+def _vectorize(*args, **kwargs):
+    """``np.vectorize(...)`` called inside traced code."""
+    return VectorizeStandIn(np.vectorize(*args, **kwargs))
+
+
+_NUMPY.vectorize = _vectorize
 
 
 def to_output(y):
