@@ -199,8 +199,8 @@ def check_tables(rows, sizes):
 def cli_table(stats):
     """Median, min, max per command, and the median ÷ the import floor's (the run that imports
     numpy, sympy, typer and rich, if it is one of the commands)."""
-    floor = next((st.median for name, st in stats.items() if "import numpy, sympy, typer, rich" in name and st.ok),
-                 None)
+    floor = next((st.median for name, st in stats.items() if name.endswith('import numpy, sympy, typer, rich"')
+                  and st.ok), None)
     rows = []
     for name, st in stats.items():
         if st.ok:

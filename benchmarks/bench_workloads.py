@@ -170,6 +170,10 @@ def cli_commands():
     return {
         "python -c pass": [sys.executable, "-c", "pass"],
         'python -c "import numpy, sympy, typer, rich"': [sys.executable, "-c", "import numpy, sympy, typer, rich"],
+        # the same, skipping the interpreter's final garbage collection as adcheck's CLI does
+        # (gc.freeze before exit): the like-for-like floor for adcheck's commands
+        'python -c "import numpy, sympy, typer, rich, gc; gc.freeze()"': [
+            sys.executable, "-c", "import numpy, sympy, typer, rich, gc; gc.freeze()"],
         "adcheck --help": adcheck + ["--help"],
         'adcheck grad "x**2*sin(x)" --at 1.5': adcheck + ["grad", "x**2*sin(x)", "--at", "1.5"],
         "adcheck check examples/rosenbrock_check.py": adcheck + ["check", os.path.join(_ROOT, "examples",
