@@ -120,10 +120,37 @@ DIRECT_TYPES.add(Dual)
 SPENT_TYPES.add(Dual)
 
 
+def _counts_every_holder() -> bool:
+    """Whether reference counts here are the ones _free relies on: an array held by one
+    attribute shows 4 inside _free (the attribute, the caller's local, the argument,
+    getrefcount's own), and a second holder shows.  An interpreter that counts otherwise
+    (borrowed references) gets no in-place tangents at all."""
+
+    class Holder:
+        __slots__ = ("t",)
+
+    def inner(t):
+        return _refcount(t)
+
+    def outer(h):
+        t = h.t
+        return inner(t)
+
+    h = Holder()
+    h.t = np.empty(1)
+    alone = outer(h)
+    second = h.t  # noqa: F841  (a second holder)
+    return alone == 4 and outer(h) == 5
+
+
+_COUNTS_OK = _counts_every_holder()
+
+
 def _free(t) -> bool:
     """t is a large float64 array that only its (temporary) Dual holds, not a view of
     anything else another object holds: the op may write its result into it."""
-    if type(t) is not np.ndarray or t.size < _table.BIG or t.dtype != np.float64 or not t.flags.writeable:
+    if (not _COUNTS_OK or type(t) is not np.ndarray or t.size < _table.BIG or t.dtype != np.float64
+            or not t.flags.writeable):
         return False
     # references to t: the Dual's attribute, _process's local, this argument, getrefcount's
     if _refcount(t) > 4:
