@@ -378,6 +378,8 @@ def _abs_partial(y, a):
 elementwise("absolute", np.absolute, (_abs_partial,),
             "|a|;  ∂/∂a = sign a (0 at the kink a = 0, a subgradient).",
             sympy=_sym("Abs"), analytic=False, domain=((0.1, 3.0),))
+
+
 def _jump_at_zero(name):
     """No derivative (0 away from the jump at a = 0); a point on the jump is noted."""
 
