@@ -52,6 +52,48 @@ register(Primitive(
     jvp=_solve_jvp, vjp=(_solve_vjp_a, _solve_vjp_b),
     doc="x = A⁻¹ b;  dx = A⁻¹(db - dA x),  b̄ = A⁻ᵀ x̄,  Ā = -b̄ xᵀ."))
 
+def _columns(v):
+    """A right-hand side or solution as columns: (m,) -> (m, 1); (m, q) as is."""
+    return np.reshape(v, (np.shape(v)[0], 1)) if np.ndim(v) == 1 else v
+
+
+def _lstsq_jvp(ts, x, a, b):
+    """dx = G⁻¹(dAᵀ r - Aᵀ dA x + Aᵀ db),  G = AᵀA,  r = b - A x (batched tangents (k, ...))."""
+    ta, tb = ts
+    xc = _columns(x)
+    r = _columns(b) - a @ xc
+    rhs = None
+    if ta is not None:
+        rhs = _T(ta) @ r - _T(a) @ (ta @ xc)
+    if tb is not None:
+        term = _T(a) @ (tb[..., None] if np.ndim(b) == 1 else tb)
+        rhs = term if rhs is None else rhs + term
+    dx = np.linalg.solve(_T(a) @ a, rhs)
+    return dx[..., 0] if np.ndim(b) == 1 else dx
+
+
+def _lstsq_z(g, a):
+    return np.linalg.solve(_T(a) @ a, _columns(g))
+
+
+def _lstsq_vjp_a(g, x, a, b):
+    z = _lstsq_z(g, a)
+    xc = _columns(x)
+    return (_columns(b) - a @ xc) @ _T(z) - (a @ z) @ _T(xc)
+
+
+def _lstsq_vjp_b(g, x, a, b):
+    bz = a @ _lstsq_z(g, a)
+    return bz[:, 0] if np.ndim(b) == 1 else bz
+
+
+register(Primitive(
+    name="lstsq", impl=lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0], nargs=2, linear=False,
+    jvp=_lstsq_jvp, vjp=(_lstsq_vjp_a, _lstsq_vjp_b),
+    doc="x = argmin ‖A x - b‖ for A (m, n) of full column rank n ≤ m: the normal equations "
+        "G x = Aᵀb with G = AᵀA, r = b - A x give dx = G⁻¹(dAᵀ r - Aᵀ dA x + Aᵀ db), "
+        "b̄ = A z and Ā = r zᵀ - A z xᵀ with z = G⁻¹ x̄."))
+
 register(Primitive(
     name="det", impl=np.linalg.det, nargs=1, linear=False,
     jvp=lambda ts, y, a: y * np.sum(_T(np.linalg.inv(a)) * ts[0], axis=(-2, -1)),

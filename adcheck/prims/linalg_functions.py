@@ -3,7 +3,7 @@
 norm (2-norm and Frobenius by the ``norm`` primitive, which stays finite at
 zero vectors; other orders from abs, sums and powers), slogdet (the sign is
 piecewise constant and taken at the point), eigh/eigvalsh (either triangle),
-cholesky (lower, or upper via the transpose), inv, solve, det.
+cholesky (lower, or upper via the transpose), inv, solve, det, lstsq (full column rank).
 """
 
 from __future__ import annotations
@@ -68,9 +68,33 @@ def cholesky(a, /, *, upper=False):
     return bind(get("cholesky"), a)
 
 
+
+def lstsq(a, b, rcond=None):
+    """(x, residuals, rank, s) as np.linalg.lstsq gives them, x and the residuals traced, for A
+    (m, n) of full column rank; the singular values traced as √eig(AᵀA), rank from the point."""
+    from adcheck.methods.dispatch import concrete
+
+    a, b = C.asarray(a), C.asarray(b)
+    _, _, rank, _ = np.linalg.lstsq(concrete(a), concrete(b), rcond=rcond)
+    m, n = C._shape(a)[-2:] if C._ndim(a) == 2 else (0, 1)
+    if C._ndim(a) != 2 or rank < n:
+        raise UnsupportedOpError(
+            "np.linalg.lstsq of a traced system without full column rank" if C._ndim(a) == 2 else
+            "np.linalg.lstsq of a stack of matrices",
+            detail=f"the derivative here needs A (m, n) with rank n (A has rank {rank} of {n})"
+            if C._ndim(a) == 2 else "")
+    x = bind(get("lstsq"), a, b)
+    r = b - a @ x
+    residuals = Rd.sum_(r * r, 0 if C._ndim(b) > 1 else None, keepdims=False) if m > n else np.zeros(0)
+    if m > n and C._ndim(b) == 1:
+        residuals = np.reshape(residuals, (1,))
+    s = np.sqrt(np.maximum(np.linalg.eigvalsh(C.swapaxes(a, -1, -2) @ a), 0.0))[::-1]
+    return x, residuals, int(rank), s
+
+
 FUNCTIONS = {
     np.linalg.norm: norm, np.linalg.inv: _linalg("inv"), np.linalg.solve: _linalg("solve"),
     np.linalg.det: _linalg("det"), np.linalg.slogdet: slogdet, np.linalg.cholesky: cholesky,
-    np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh,
+    np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh, np.linalg.lstsq: lstsq,
 }
 C.FUNCTIONS.update(FUNCTIONS)

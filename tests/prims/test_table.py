@@ -85,6 +85,7 @@ def _adjoint_check(fn, args, rng, skip=()):
 
 
 A = np.arange(12.0).reshape(3, 4) / 7.0 - 0.5
+TALL = np.array([[2.0, 0.0, 0.5], [0.0, 2.0, 0.0], [0.5, 0.0, 2.0], [1.0, 1.0, 1.0]])  # full column rank
 STACK = np.stack([A.T, A.T[::-1]])  # (2, 4, 3): stacked matrices for matmul's broadcasting rules
 
 STRUCTURAL_CASES = {
@@ -109,7 +110,9 @@ STRUCTURAL_CASES = {
     "linalg": [lambda x: np.linalg.inv(x[:, :3] + 3 * np.eye(3)), lambda x: np.linalg.det(x[:, :3] + 2 * np.eye(3)),
                lambda x: np.linalg.solve(x[:, :3] + 3 * np.eye(3), x[:, 3]),
                lambda x: np.linalg.solve(x[:, :3] + 3 * np.eye(3), x[:, 2:]), lambda x: np.linalg.norm(x),
-               lambda x: np.linalg.norm(x, axis=0)],
+               lambda x: np.linalg.norm(x, axis=0),
+               lambda x: np.linalg.lstsq(x.T + TALL, x[0], rcond=None)[0],
+               lambda x: np.linalg.lstsq(x[:, :2] + TALL[:3, :2], x[:, 2:], rcond=None)[0]],
     "composite": [lambda x: np.var(x, axis=0), lambda x: np.std(x), lambda x: np.diff(x, axis=1),
                   lambda x: np.flip(x, 0), lambda x: np.trace(x[:, :3]), lambda x: np.diag(x[0]),
                   lambda x: np.expand_dims(x, 0), lambda x: np.squeeze(x[None]),
@@ -234,7 +237,9 @@ NEW_RULES = [lambda x: np.einsum("ij,ij->", np.einsum("ij,kj->ik", x, x), np.cos
              lambda x: np.sum(np.linalg.norm(x, axis=0) ** 3),
              lambda x: np.sum(np.linalg.cholesky(x[:, :3] @ x[:, :3].T + np.eye(3)) ** 3),
              lambda x: np.sum(np.sort(x, axis=1)[:, 1:] ** 3 * A[:, 1:]),
-             lambda x: np.sum(np.sin(x[0] @ STACK) * (x[1] @ x[2]))]
+             lambda x: np.sum(np.sin(x[0] @ STACK) * (x[1] @ x[2])),
+             lambda x: np.sum(np.linalg.lstsq(x.T + TALL, x[1], rcond=None)[0] ** 2)
+             + np.linalg.lstsq(x.T + TALL, x[2], rcond=None)[1][0]]
 
 
 @pytest.mark.parametrize("i", range(len(NEW_RULES)))
@@ -263,3 +268,20 @@ def test_every_primitive_has_doc_and_rules():
     for p in all_primitives():
         assert p.doc and p.jvp is not None and p.vjp is not None, p.name
     assert get("sin").sympy is not None
+
+
+def test_lstsq_outputs_match_numpy_and_a_rank_deficient_system_is_refused():
+    import adcheck
+    from adcheck.errors import UnsupportedOpError
+    from adcheck.frontends.coerce import wrap
+
+    x = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+
+    def parts(z):
+        sol, res, rank, sv = np.linalg.lstsq(z.T + TALL, z[0], rcond=None)
+        return np.concatenate([sol, res, [rank], sv])
+
+    np.testing.assert_allclose(np.asarray(concrete(reverse.vjp(wrap(parts), x)[0])), parts(x), rtol=1e-13)
+    with pytest.raises(UnsupportedOpError, match="full column rank"):
+        adcheck.grad(lambda z: np.sum(np.linalg.lstsq(np.ones((4, 2)) * z[0], z, rcond=None)[0]),
+                     np.array([1.0, 2.0, 3.0, 4.0]))
