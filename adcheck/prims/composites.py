@@ -324,6 +324,18 @@ def clip(a, a_min=None, a_max=None, out=None, **kw):
     return a
 
 
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """x with NaN, +inf and -inf replaced (by 0 and the largest finite floats, as NumPy does);
+    the replacements are constants, so those entries get no derivative."""
+    from adcheck.methods.dispatch import concrete
+
+    v = np.asarray(concrete(x))
+    big = np.finfo(v.dtype if np.issubdtype(v.dtype, np.floating) else np.float64).max
+    fill = np.where(np.isnan(v), nan, np.where(v > 0, big if posinf is None else posinf,
+                                                -big if neginf is None else neginf))
+    return bind(_p("where"), np.isfinite(v), x, fill)
+
+
 def copy(a, order="K", subok=False):
     return a
 
@@ -335,7 +347,7 @@ FUNCTIONS = {
     np.concatenate: concatenate, np.stack: stack, np.hstack: hstack, np.vstack: vstack,
     np.column_stack: column_stack, np.flip: flip, np.diff: diff, np.diagonal: diagonal,
     np.trace: trace, np.diag: diag, np.dot: dot, np.inner: inner, np.outer: outer,
-    np.vdot: vdot, np.where: where, np.clip: clip, np.copy: copy,
+    np.vdot: vdot, np.where: where, np.clip: clip, np.copy: copy, np.nan_to_num: nan_to_num,
 }
 
 # functions whose result does not depend differentiably on the traced values

@@ -94,6 +94,29 @@ register(Primitive(
         "G x = Aᵀb with G = AᵀA, r = b - A x give dx = G⁻¹(dAᵀ r - Aᵀ dA x + Aᵀ db), "
         "b̄ = A z and Ā = r zᵀ - A z xᵀ with z = G⁻¹ x̄."))
 
+def _pinv_jvp(ts, p, a):
+    """dP = -P dA P + P Pᵀ dAᵀ (I - A P) + (I - P A) dAᵀ Pᵀ P  (A of constant rank)."""
+    t = ts[0]
+    m, n = np.shape(a)[-2:]
+    pt = _T(p)
+    return (-(p @ t @ p) + p @ pt @ _T(t) @ (np.eye(m) - a @ p)
+            + (np.eye(n) - p @ a) @ _T(t) @ pt @ p)
+
+
+def _pinv_vjp(g, p, a):
+    m, n = np.shape(a)[-2:]
+    pt = _T(p)
+    return (-(pt @ g @ pt) + (np.eye(m) - a @ p) @ _T(g) @ p @ pt
+            + pt @ p @ _T(g) @ (np.eye(n) - p @ a))
+
+
+register(Primitive(
+    name="pinv", impl=np.linalg.pinv, nargs=1, linear=False,
+    jvp=_pinv_jvp, vjp=(_pinv_vjp,),
+    doc="P = A⁺, the Moore-Penrose inverse;  for A of locally constant rank "
+        "dP = -P dA P + P Pᵀ dAᵀ (I - A P) + (I - P A) dAᵀ Pᵀ P, and "
+        "Ā = -Pᵀ P̄ Pᵀ + (I - A P) P̄ᵀ P Pᵀ + Pᵀ P P̄ᵀ (I - P A)."))
+
 register(Primitive(
     name="det", impl=np.linalg.det, nargs=1, linear=False,
     jvp=lambda ts, y, a: y * np.sum(_T(np.linalg.inv(a)) * ts[0], axis=(-2, -1)),

@@ -96,5 +96,14 @@ FUNCTIONS = {
     np.linalg.norm: norm, np.linalg.inv: _linalg("inv"), np.linalg.solve: _linalg("solve"),
     np.linalg.det: _linalg("det"), np.linalg.slogdet: slogdet, np.linalg.cholesky: cholesky,
     np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh, np.linalg.lstsq: lstsq,
+    np.linalg.pinv: lambda a, rcond=None, hermitian=False, **kw: _pinv(a, rcond, hermitian, kw),
 }
+
+
+def _pinv(a, rcond, hermitian, kw):
+    if rcond is not None or hermitian or kw:
+        raise UnsupportedOpError("np.linalg.pinv with rcond/rtol/hermitian of a traced matrix")
+    if C._ndim(a) != 2:
+        raise UnsupportedOpError("np.linalg.pinv of a stack of matrices")
+    return bind(get("pinv"), C.asarray(a))
 C.FUNCTIONS.update(FUNCTIONS)

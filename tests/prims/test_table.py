@@ -112,7 +112,8 @@ STRUCTURAL_CASES = {
                lambda x: np.linalg.solve(x[:, :3] + 3 * np.eye(3), x[:, 2:]), lambda x: np.linalg.norm(x),
                lambda x: np.linalg.norm(x, axis=0),
                lambda x: np.linalg.lstsq(x.T + TALL, x[0], rcond=None)[0],
-               lambda x: np.linalg.lstsq(x[:, :2] + TALL[:3, :2], x[:, 2:], rcond=None)[0]],
+               lambda x: np.linalg.lstsq(x[:, :2] + TALL[:3, :2], x[:, 2:], rcond=None)[0],
+               lambda x: np.linalg.pinv(x), lambda x: np.linalg.pinv(x.T + TALL)],
     "composite": [lambda x: np.var(x, axis=0), lambda x: np.std(x), lambda x: np.diff(x, axis=1),
                   lambda x: np.flip(x, 0), lambda x: np.trace(x[:, :3]), lambda x: np.diag(x[0]),
                   lambda x: np.expand_dims(x, 0), lambda x: np.squeeze(x[None]),
@@ -285,3 +286,14 @@ def test_lstsq_outputs_match_numpy_and_a_rank_deficient_system_is_refused():
     with pytest.raises(UnsupportedOpError, match="full column rank"):
         adcheck.grad(lambda z: np.sum(np.linalg.lstsq(np.ones((4, 2)) * z[0], z, rcond=None)[0]),
                      np.array([1.0, 2.0, 3.0, 4.0]))
+
+
+def test_nan_to_num_keeps_the_derivative_of_finite_entries():
+    import adcheck
+
+    x = np.array([0.0, 0.5, 2.0])
+    f = lambda z: np.sum(np.nan_to_num(np.log(z), neginf=-7.0) ** 2)  # noqa: E731
+    with np.errstate(divide="ignore"):
+        g = adcheck.grad(f, x)
+    np.testing.assert_allclose(g[1:], [2 * np.log(0.5) / 0.5, 2 * np.log(2.0) / 2.0], rtol=1e-14)
+    assert np.isnan(g[0])  # log has no derivative at 0: said as NaN, not hidden as 0
