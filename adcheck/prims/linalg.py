@@ -117,6 +117,34 @@ register(Primitive(
         "dP = -P dA P + P Pᵀ dAᵀ (I - A P) + (I - P A) dAᵀ Pᵀ P, and "
         "Ā = -Pᵀ P̄ Pᵀ + (I - A P) P̄ᵀ P Pᵀ + Pᵀ P P̄ᵀ (I - P A)."))
 
+def _svd_factors(a):
+    """U, Vh of A's thin SVD, for the first-order rules only: a traced A (a second
+    derivative) would need the factors' own derivatives, which have no rules here."""
+    from adcheck.errors import UnsupportedOpError
+    from adcheck.prims.table import is_traced
+
+    if is_traced(a):
+        raise UnsupportedOpError("second derivatives of singular values (np.linalg.svd / svdvals / norm(ord=2))")
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    return u, vh
+
+
+def _svdvals_jvp(ts, s, a):
+    u, vh = _svd_factors(a)
+    return np.einsum("mi,kmn,in->ki", u, ts[0], vh)
+
+
+def _svdvals_vjp(g, s, a):
+    u, vh = _svd_factors(a)
+    return (u * g) @ vh
+
+
+register(Primitive(
+    name="svdvals", impl=lambda a: np.linalg.svd(a, compute_uv=False), nargs=1, linear=False, analytic=False,
+    jvp=_svdvals_jvp, vjp=(_svdvals_vjp,),
+    doc="s, the singular values of a matrix A = U diag(s) Vᵀ;  dsᵢ = uᵢᵀ dA vᵢ,  Ā = U diag(s̄) Vᵀ "
+        "(first order; a repeated or zero singular value is a kink of the individual values)."))
+
 register(Primitive(
     name="det", impl=np.linalg.det, nargs=1, linear=False,
     jvp=lambda ts, y, a: y * np.sum(_T(np.linalg.inv(a)) * ts[0], axis=(-2, -1)),

@@ -18,6 +18,10 @@ from adcheck.prims.table import bind, get
 
 def norm(x, ord=None, axis=None, keepdims=False):
     x = C.asarray(x)
+    if axis is None and C._ndim(x) == 2 and ord in (2, -2, "nuc"):
+        s = svdvals(x)  # the spectral norm, its smallest counterpart, the nuclear norm
+        r = np.max(s) if ord == 2 else np.min(s) if ord == -2 else Rd.sum_(s)
+        return np.reshape(r, (1, 1)) if keepdims else r
     if axis is None and C._ndim(x) == 2 and ord not in (None, "fro"):
         raise UnsupportedOpError(f"np.linalg.norm(ord={ord!r}) of a matrix")
     ax = C.norm_axis(axis, C._ndim(x))
@@ -97,7 +101,25 @@ FUNCTIONS = {
     np.linalg.det: _linalg("det"), np.linalg.slogdet: slogdet, np.linalg.cholesky: cholesky,
     np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh, np.linalg.lstsq: lstsq,
     np.linalg.pinv: lambda a, rcond=None, hermitian=False, **kw: _pinv(a, rcond, hermitian, kw),
+    np.linalg.svd: lambda a, *args, **kw: svd(a, *args, **kw),
 }
+if hasattr(np.linalg, "svdvals"):  # NumPy >= 2.0
+    FUNCTIONS[np.linalg.svdvals] = lambda x: svdvals(x)
+
+
+def svdvals(a):
+    a = C.asarray(a)
+    if C._ndim(a) != 2:
+        raise UnsupportedOpError("singular values of a stack of matrices")
+    return bind(get("svdvals"), a)
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    if compute_uv:
+        raise UnsupportedOpError("np.linalg.svd with compute_uv=True of a traced matrix",
+                                 detail="only the singular values have rules here: use compute_uv=False "
+                                        "or np.linalg.svdvals")
+    return svdvals(a)
 
 
 def _pinv(a, rcond, hermitian, kw):

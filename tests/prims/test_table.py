@@ -113,7 +113,9 @@ STRUCTURAL_CASES = {
                lambda x: np.linalg.norm(x, axis=0),
                lambda x: np.linalg.lstsq(x.T + TALL, x[0], rcond=None)[0],
                lambda x: np.linalg.lstsq(x[:, :2] + TALL[:3, :2], x[:, 2:], rcond=None)[0],
-               lambda x: np.linalg.pinv(x), lambda x: np.linalg.pinv(x.T + TALL)],
+               lambda x: np.linalg.pinv(x), lambda x: np.linalg.pinv(x.T + TALL),
+               lambda x: np.linalg.svd(x, compute_uv=False), lambda x: np.linalg.norm(x, 2),
+               lambda x: np.linalg.norm(x, "nuc"), lambda x: np.linalg.norm(x.T + TALL, -2)],
     "composite": [lambda x: np.var(x, axis=0), lambda x: np.std(x), lambda x: np.diff(x, axis=1),
                   lambda x: np.flip(x, 0), lambda x: np.trace(x[:, :3]), lambda x: np.diag(x[0]),
                   lambda x: np.expand_dims(x, 0), lambda x: np.squeeze(x[None]),
@@ -297,3 +299,13 @@ def test_nan_to_num_keeps_the_derivative_of_finite_entries():
         g = adcheck.grad(f, x)
     np.testing.assert_allclose(g[1:], [2 * np.log(0.5) / 0.5, 2 * np.log(2.0) / 2.0], rtol=1e-14)
     assert np.isnan(g[0])  # log has no derivative at 0: said as NaN, not hidden as 0
+
+
+def test_singular_value_rules_are_first_order_and_say_so():
+    import adcheck
+    from adcheck.errors import UnsupportedOpError
+
+    with pytest.raises(UnsupportedOpError, match="second derivatives of singular values"):
+        adcheck.hessian(lambda z: np.linalg.norm(TALL * z[:3], "nuc"), np.ones(3))
+    with pytest.raises(UnsupportedOpError, match="compute_uv=False"):
+        adcheck.grad(lambda z: np.sum(np.linalg.svd(TALL * z[:3])[0]), np.ones(3))
