@@ -96,7 +96,8 @@ def tables(sys_modules) -> list:
     if special is not None:
         from adcheck.prims import special as traced_special
 
-        out.append((special, {getattr(special, name): fn for name, fn in traced_special.FUNCTIONS.items()}))
+        out.append((special, {getattr(special, name): fn for name, fn in traced_special.FUNCTIONS.items()
+                              if hasattr(special, name)}))
     linalg = sys_modules.get("scipy.linalg")
     if linalg is not None:
         out.append((linalg, {getattr(linalg, name): fn for name, fn in LINALG.items()}))

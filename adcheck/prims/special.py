@@ -135,4 +135,9 @@ def log_softmax(x, axis=None):
     return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
 
 
-FUNCTIONS = {"logsumexp": logsumexp, "softmax": softmax, "log_softmax": log_softmax}
+def softplus(x, **kwargs):
+    """ln(1 + eˣ) = logaddexp(0, x), traced (scipy ≥ 1.15 has it as a Python function)."""
+    return np.logaddexp(0.0, x)
+
+
+FUNCTIONS = {"logsumexp": logsumexp, "softmax": softmax, "log_softmax": log_softmax, "softplus": softplus}

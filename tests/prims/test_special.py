@@ -143,3 +143,11 @@ def test_adcheck_import_and_a_numpy_check_do_not_import_scipy():
             "print('scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not hasattr(sc, "softplus"), reason="scipy < 1.15 has no softplus")
+def test_softplus_function_stand_in():
+    def f(z):
+        return np.sum(sc.softplus(z) * np.arange(1.0, 5.0))
+
+    np.testing.assert_allclose(adcheck.grad(f, X), sc.expit(X) * np.arange(1.0, 5.0), rtol=1e-14)
