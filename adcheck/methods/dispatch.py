@@ -108,8 +108,6 @@ def _ufunc_prim(ufunc):
 
 def _scipy_special(ufunc) -> bool:
     """Whether ``ufunc`` is one of scipy.special's (looked up only if scipy is loaded)."""
-    import sys
-
     sc = sys.modules.get("scipy.special")
     return sc is not None and getattr(sc, ufunc.__name__, None) is ufunc
 
@@ -142,6 +140,13 @@ def handle_ufunc(ufunc, method, inputs, kwargs):
     if prim is None:
         prim = _ufunc_prim(ufunc)
     return bind(prim, *inputs)
+
+
+# Types of the values a traced operation works on that hold no tracer: the op runs NumPy
+# directly (forward and reverse _process), and the Python/NumPy complex scalar types, whose
+# results -- like a complex ndarray -- are refused (refuse_complex).
+PLAIN_VALUES = frozenset({np.ndarray, float, int, np.float64, bool, np.bool_, type(None)})
+COMPLEX_SCALARS = frozenset({complex, np.complex64, np.complex128, np.clongdouble})
 
 
 def refuse_complex(prim):
@@ -179,7 +184,7 @@ _PLAIN_OPERANDS = {float, int, np.ndarray, np.float64}
 # arrays (forward.Dual registers).  The test is its reference count inside the operator,
 # _TEMP_REFS, measured once on a probe (0 when a temporary cannot be told from a name).
 SPENT_TYPES: set = set()
-_refcount = sys.getrefcount
+refcount = sys.getrefcount
 
 
 def _temp_refs() -> int:
@@ -187,12 +192,12 @@ def _temp_refs() -> int:
     every named operand shows more; else 0 (the test is then off)."""
     class Probe:
         def __mul__(s, o):
-            return _refcount(s)
+            return refcount(s)
 
         __rmul__ = __mul__
 
         def __neg__(s):
-            return _refcount(s)
+            return refcount(s)
 
     def temporary():
         return Probe() * 1.0, 1.0 * Probe(), -Probe()
@@ -216,13 +221,13 @@ def _operator(ufunc, reflected=False):
             if prim is not None:
                 to = type(o)
                 if to in _PLAIN_OPERANDS:  # s is the only traced operand: it processes the op
-                    if ts in SPENT_TYPES and _refcount(s) <= _TEMP_REFS:
+                    if ts in SPENT_TYPES and refcount(s) <= _TEMP_REFS:
                         return s._process(prim, (o, s) if reflected else (s, o), {},
                                           (False, True) if reflected else (True, False))
                     return s._process(prim, (o, s) if reflected else (s, o), {})
                 if to is ts and o._level == s._level:  # a tracer of the same level: s processes the op
                     if not reflected and ts in SPENT_TYPES:
-                        spent = (_refcount(s) <= _TEMP_REFS, _refcount(o) <= _TEMP_REFS)  # before (s, o)
+                        spent = (refcount(s) <= _TEMP_REFS, refcount(o) <= _TEMP_REFS)  # before (s, o)
                         return s._process(prim, (s, o), {}, spent)
                     return s._process(prim, (o, s) if reflected else (s, o), {})
                 if to in DIRECT_TYPES:
@@ -238,7 +243,7 @@ def _unary(ufunc):
         if type(s) in DIRECT_TYPES:
             prim = _UFUNC_PRIMS.get(ufunc)
             if prim is not None:
-                if type(s) in SPENT_TYPES and _refcount(s) <= _TEMP_REFS:
+                if type(s) in SPENT_TYPES and refcount(s) <= _TEMP_REFS:
                     return s._process(prim, (s,), {}, (True,))
                 return s._process(prim, (s,), {})
         return ufunc(s)

@@ -12,26 +12,19 @@ Duals of its own level as perturbed and everything else as a constant, so
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from adcheck.methods import diagonal
 from adcheck.methods.diagonal import Diagonal
-from adcheck.methods.dispatch import (DIRECT_TYPES, SPENT_TYPES, _PLAIN_OPERANDS, _UFUNC_PRIMS, Tracer, _active,
-                                      as_input, concrete, handle_ufunc, new_level, outer, refuse_complex)
+from adcheck.methods.dispatch import (COMPLEX_SCALARS, DIRECT_TYPES, PLAIN_VALUES, SPENT_TYPES, _PLAIN_OPERANDS,
+                                      _UFUNC_PRIMS, Tracer, _active, as_input, concrete, handle_ufunc, new_level,
+                                      outer, refcount, refuse_complex)
 from adcheck.methods.plain import unplain
 from adcheck.prims.broadcast import align_tangent
 from adcheck.prims import table as _table
 from adcheck.prims.table import bind
 from adcheck.prims.table import ndim_of as _ndim, shape_of as _shape
 
-
-# primal types NumPy takes as they are (no tracer of a lower level): the op runs directly
-_PLAIN = frozenset({np.ndarray, float, int, np.float64, bool})
-
-
-_refcount = sys.getrefcount
 
 
 class Dual(Tracer):
@@ -82,10 +75,10 @@ class Dual(Tracer):
                 p, t = a, None
             primals.append(p)
             tangents.append(t)
-            lower = lower or type(p) not in _PLAIN
+            lower = lower or type(p) not in PLAIN_VALUES
         ans = bind(prim, *primals, **params) if lower else prim.impl(*primals, **params)
         ta = type(ans)
-        if (ta is np.ndarray and ans.dtype.kind == "c") or ta is np.complex128 or ta is complex:
+        if (ta is np.ndarray and ans.dtype.kind == "c") or ta in COMPLEX_SCALARS:
             refuse_complex(prim)
         if structured:
             t_out = _structured_jvp(prim, tangents, ans, primals, params)
@@ -130,7 +123,7 @@ def _counts_every_holder() -> bool:
         __slots__ = ("t",)
 
     def inner(t):
-        return _refcount(t)
+        return refcount(t)
 
     def outer(h):
         t = h.t
@@ -153,10 +146,10 @@ def _free(t) -> bool:
             or not t.flags.writeable):
         return False
     # references to t: the Dual's attribute, _process's local, this argument, getrefcount's
-    if _refcount(t) > 4:
+    if refcount(t) > 4:
         return False
     base = t.base  # a view (a fresh partial reshaped) of an array only t holds: + this local
-    return base is None or type(base) is np.ndarray and base.base is None and _refcount(base) <= 3
+    return base is None or type(base) is np.ndarray and base.base is None and refcount(base) <= 3
 
 
 def _structured_jvp(prim, tangents, ans, primals, params):

@@ -22,8 +22,8 @@ import itertools
 
 import numpy as np
 
-from adcheck.methods.dispatch import (DIRECT_TYPES, Tracer, as_input, concrete, new_level, outer,
-                                      refuse_complex, tracing)
+from adcheck.methods.dispatch import (COMPLEX_SCALARS, DIRECT_TYPES, PLAIN_VALUES, Tracer, as_input, concrete,
+                                      new_level, outer, refuse_complex, tracing)
 from adcheck.methods.plain import unplain
 from adcheck.prims import table as _table
 from adcheck.prims.broadcast import unbroadcast
@@ -82,7 +82,7 @@ class Var(Tracer):
             if type(a) is Var and a._level == level:
                 parents.append((i, a._id, a.node))
                 a = a.primal
-            if plain and type(a) not in _PLAIN:
+            if plain and type(a) not in PLAIN_VALUES:
                 plain = False
             primals.append(a)
             i += 1
@@ -92,7 +92,7 @@ class Var(Tracer):
             top = top_tracer(primals)  # an enclosing level's tracer, or None: run NumPy
             ans = prim.impl(*primals, **params) if top is None else top._process(prim, primals, params)
         ta = type(ans)
-        if (ta is ndarray and ans.dtype.kind == "c") or ta is np.complex128 or ta is complex:
+        if (ta is ndarray and ans.dtype.kind == "c") or ta in COMPLEX_SCALARS:
             refuse_complex(prim)
         shapes = None
         if prim.elementwise:
@@ -132,7 +132,6 @@ DIRECT_TYPES.add(Var)
 # (the default) keep every value for the graph view and tape_memory.
 _LEAN: set = set()
 _PLANS: dict = {}  # (primitive, parent positions) -> (keep y, positions kept as their shape)
-_PLAIN = frozenset({ndarray, float, int, np.float64, bool, np.bool_, type(None)})
 
 
 class ShapeOnly:
