@@ -239,6 +239,7 @@ _NUMPY, _MATH = NumpyStandIn(), MathStandIn()
 
 _BY_ID: dict = {}  # id(original) -> stand-in: the tables above, merged (linalg, math, numpy)
 _SCIPY: dict = {}  # scipy module name -> its (original, stand-in) pairs, added to _BY_ID once loaded
+SCIPY_MODULES = ("scipy.special", "scipy.linalg")  # the modules frontends.scipy_functions covers
 
 
 def _stand_ins_by_id() -> dict:
@@ -247,8 +248,10 @@ def _stand_ins_by_id() -> dict:
         for table in (LINALG_STAND_INS, MATH_STAND_INS, NUMPY_STAND_INS):
             _BY_ID.update({id(k): v for k, v in table.items()})
         _BY_ID.update({id(np.linalg): _LINALG, id(math): _MATH, id(np): _NUMPY})
-    if len(_SCIPY) < 2 and ("scipy.special" in sys.modules or "scipy.linalg" in sys.modules):
-        _add_scipy()
+    if len(_SCIPY) < len(SCIPY_MODULES):
+        for name in SCIPY_MODULES:
+            if name not in _SCIPY and name in sys.modules:
+                _add_scipy(name, sys.modules[name])
     return _BY_ID
 
 
@@ -296,17 +299,14 @@ class ModuleStandIn(types.ModuleType):
         return getattr(self._module, name)
 
 
-def _add_scipy() -> None:
-    """Stand-ins for the scipy modules loaded since the last call (each module once)."""
-    from adcheck.frontends.scipy_functions import tables
+def _add_scipy(name, module) -> None:
+    """Stand-ins for the functions of the scipy module ``name`` and for the module itself."""
+    from adcheck.frontends.scipy_functions import table
 
-    for module, table in tables(sys.modules):
-        if module.__name__ in _SCIPY:
-            continue
-        pairs = [(orig, _scipy_function(orig, traced, module.__name__)) for orig, traced in table.items()]
-        pairs.append((module, ModuleStandIn(module, {orig.__name__: stand for orig, stand in pairs})))
-        _SCIPY[module.__name__] = pairs
-        _BY_ID.update({id(k): v for k, v in pairs})
+    pairs = [(orig, _scipy_function(orig, traced, name)) for orig, traced in table(name, module).items()]
+    pairs.append((module, ModuleStandIn(module, {orig.__name__: stand for orig, stand in pairs})))
+    _SCIPY[name] = pairs
+    _BY_ID.update({id(k): v for k, v in pairs})
 
 
 _ADCHECK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

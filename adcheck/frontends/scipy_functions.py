@@ -89,16 +89,12 @@ LINALG = {"solve": solve, "cholesky": cholesky, "cho_factor": cho_factor, "cho_s
           "solve_triangular": solve_triangular, "inv": inv, "det": det, "norm": norm}
 
 
-def tables(sys_modules) -> list:
-    """(scipy module, {original function: traced implementation}) for the scipy modules loaded."""
-    out = []
-    special = sys_modules.get("scipy.special")
-    if special is not None:
-        from adcheck.prims import special as traced_special
+def table(name, module) -> dict:
+    """{original function: traced implementation} for the loaded scipy module ``name``."""
+    if name == "scipy.special":
+        from adcheck.prims import special
 
-        out.append((special, {getattr(special, name): fn for name, fn in traced_special.FUNCTIONS.items()
-                              if hasattr(special, name)}))
-    linalg = sys_modules.get("scipy.linalg")
-    if linalg is not None:
-        out.append((linalg, {getattr(linalg, name): fn for name, fn in LINALG.items()}))
-    return out
+        functions = special.FUNCTIONS
+    else:
+        functions = LINALG
+    return {getattr(module, f): traced for f, traced in functions.items() if hasattr(module, f)}
