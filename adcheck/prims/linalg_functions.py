@@ -3,7 +3,8 @@
 norm (2-norm and Frobenius by the ``norm`` primitive, which stays finite at
 zero vectors; other orders from abs, sums and powers), slogdet (the sign is
 piecewise constant and taken at the point), eigh/eigvalsh (either triangle),
-cholesky (lower, or upper via the transpose), inv, solve, det, lstsq (full column rank).
+cholesky (lower, or upper via the transpose), inv, solve, det, lstsq (full column rank), pinv, the
+singular values (svd without U, V; svdvals; the matrix norms 2, -2, nuc).
 """
 
 from __future__ import annotations
@@ -73,41 +74,8 @@ def cholesky(a, /, *, upper=False):
 
 
 
-def lstsq(a, b, rcond=None):
-    """(x, residuals, rank, s) as np.linalg.lstsq gives them, x and the residuals traced, for A
-    (m, n) of full column rank; the singular values traced as √eig(AᵀA), rank from the point."""
-    from adcheck.methods.dispatch import concrete
-
-    a, b = C.asarray(a), C.asarray(b)
-    _, _, rank, _ = np.linalg.lstsq(concrete(a), concrete(b), rcond=rcond)
-    m, n = C._shape(a)[-2:] if C._ndim(a) == 2 else (0, 1)
-    if C._ndim(a) != 2 or rank < n:
-        raise UnsupportedOpError(
-            "np.linalg.lstsq of a traced system without full column rank" if C._ndim(a) == 2 else
-            "np.linalg.lstsq of a stack of matrices",
-            detail=f"the derivative here needs A (m, n) with rank n (A has rank {rank} of {n})"
-            if C._ndim(a) == 2 else "")
-    x = bind(get("lstsq"), a, b)
-    r = b - a @ x
-    residuals = Rd.sum_(r * r, 0 if C._ndim(b) > 1 else None, keepdims=False) if m > n else np.zeros(0)
-    if m > n and C._ndim(b) == 1:
-        residuals = np.reshape(residuals, (1,))
-    s = np.sqrt(np.maximum(np.linalg.eigvalsh(C.swapaxes(a, -1, -2) @ a), 0.0))[::-1]
-    return x, residuals, int(rank), s
-
-
-FUNCTIONS = {
-    np.linalg.norm: norm, np.linalg.inv: _linalg("inv"), np.linalg.solve: _linalg("solve"),
-    np.linalg.det: _linalg("det"), np.linalg.slogdet: slogdet, np.linalg.cholesky: cholesky,
-    np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh, np.linalg.lstsq: lstsq,
-    np.linalg.pinv: lambda a, rcond=None, hermitian=False, **kw: _pinv(a, rcond, hermitian, kw),
-    np.linalg.svd: lambda a, *args, **kw: svd(a, *args, **kw),
-}
-if hasattr(np.linalg, "svdvals"):  # NumPy >= 2.0
-    FUNCTIONS[np.linalg.svdvals] = lambda x: svdvals(x)
-
-
 def svdvals(a):
+    """The singular values of a matrix (first order: see the svdvals primitive)."""
     a = C.asarray(a)
     if C._ndim(a) != 2:
         raise UnsupportedOpError("singular values of a stack of matrices")
@@ -122,10 +90,44 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     return svdvals(a)
 
 
-def _pinv(a, rcond, hermitian, kw):
+def pinv(a, rcond=None, hermitian=False, **kw):
     if rcond is not None or hermitian or kw:
         raise UnsupportedOpError("np.linalg.pinv with rcond/rtol/hermitian of a traced matrix")
     if C._ndim(a) != 2:
         raise UnsupportedOpError("np.linalg.pinv of a stack of matrices")
     return bind(get("pinv"), C.asarray(a))
+
+
+def lstsq(a, b, rcond=None):
+    """(x, residuals, rank, s) as np.linalg.lstsq gives them, for A (m, n) of full column rank:
+    x, the residuals and the singular values (as √eig(AᵀA)) traced, the rank taken at the point."""
+    from adcheck.methods.dispatch import concrete
+
+    a, b = C.asarray(a), C.asarray(b)
+    if C._ndim(a) != 2:
+        raise UnsupportedOpError("np.linalg.lstsq of a stack of matrices")
+    m, n = C._shape(a)
+    rank = np.linalg.lstsq(concrete(a), concrete(b), rcond=rcond)[2]
+    if rank < n:
+        raise UnsupportedOpError("np.linalg.lstsq of a traced system without full column rank",
+                                 detail=f"the derivative here needs A (m, n) with rank n (A has rank {rank} of {n})")
+    x = bind(get("lstsq"), a, b)
+    r = b - a @ x
+    residuals = Rd.sum_(r * r, 0 if C._ndim(b) > 1 else None, keepdims=False) if m > n else np.zeros(0)
+    if m > n and C._ndim(b) == 1:
+        residuals = np.reshape(residuals, (1,))
+    # s as √eig(AᵀA), not the svdvals primitive: the tuple is computed whole, and svdvals' rules are
+    # first order only, which would refuse every second derivative through lstsq
+    s = np.sqrt(np.maximum(np.linalg.eigvalsh(C.swapaxes(a, -1, -2) @ a), 0.0))[::-1]
+    return x, residuals, int(rank), s
+
+
+FUNCTIONS = {
+    np.linalg.norm: norm, np.linalg.inv: _linalg("inv"), np.linalg.solve: _linalg("solve"),
+    np.linalg.det: _linalg("det"), np.linalg.slogdet: slogdet, np.linalg.cholesky: cholesky,
+    np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh, np.linalg.lstsq: lstsq,
+    np.linalg.pinv: pinv, np.linalg.svd: svd,
+}
+if hasattr(np.linalg, "svdvals"):  # NumPy >= 2.0
+    FUNCTIONS[np.linalg.svdvals] = svdvals
 C.FUNCTIONS.update(FUNCTIONS)
