@@ -26,6 +26,7 @@ from adcheck.methods.dispatch import (COMPLEX_SCALARS, DIRECT_TYPES, PLAIN_VALUE
                                       new_level, outer, refuse_complex, tracing)
 from adcheck.methods.plain import unplain
 from adcheck.prims import table as _table
+from adcheck.prims.arrays import _is_basic, _untake_impl
 from adcheck.prims.broadcast import unbroadcast
 from adcheck.prims.table import top_tracer
 
@@ -351,24 +352,13 @@ def _getitem_prim():
     return _GETITEM[0]
 
 
-_ARRAYS: list = []
-
-
 def _scatter_into(adj, owned, pid, prev, g, node) -> bool:
     """The getitem VJP (scatter ȳ into zeros shaped like x) fused with the adjoint sum:
     a basic index writes ȳ into a new zero array, or adds it into the slice of an
     adjoint this pass owns.  False: not applicable, use the rule."""
     x, idx = node.args[0], node.params["idx"]
-    if (type(x) is not ndarray and type(x) is not ShapeOnly) or g.dtype != np.float64:
+    if (type(x) is not ndarray and type(x) is not ShapeOnly) or g.dtype != np.float64 or not _is_basic(idx):
         return False
-    if not _ARRAYS:
-        from adcheck.prims import arrays
-
-        _ARRAYS.append(arrays)
-    arrays = _ARRAYS[0]
-    if not arrays._is_basic(idx):
-        return False
-    _untake_impl = arrays._untake_impl
     if prev is None:
         adj[pid] = _untake_impl(g, idx, x.shape)
         owned.add(pid)
