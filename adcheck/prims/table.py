@@ -160,17 +160,18 @@ def top_tracer(args):
 
 
 # Non-smooth operations met exactly at their switching point while derivative rules ran
-# (|a| at 0, max(a, b) at a = b, x > c at x = c...): names, in order.  At such a point f
-# may have a kink that no entry-wise comparison shows (|x| at 0: AD, central and Richardson
+# (|a| at 0, max(a, b) at a = b, x > c at x = c...): their names (a set, so that the many
+# derivatives a long run takes outside any check never grow it).  At such a point f may
+# have a kink that no entry-wise comparison shows (|x| at 0: AD, central and Richardson
 # differences all give 0), so adcheck check looks at one-sided derivatives there.
-TIES: list = []
+TIES: set = set()
 
 
 def note_tie(name: str, at) -> None:
     """Record ``name`` if the boolean array ``at`` (where the operation switches) has a True."""
     try:
         if np.any(at):
-            TIES.append(name)
+            TIES.add(name)
     except (TypeError, ValueError):  # an operand NumPy cannot compare: nothing to record
         pass
 
