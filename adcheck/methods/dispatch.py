@@ -84,8 +84,9 @@ _UFUNC_ALIASES = {"true_divide": "divide", "conjugate": "positive", "conj": "pos
 _ORDERINGS = {"greater", "greater_equal", "less", "less_equal"}
 
 # names of piecewise-constant ops met while tracing (comparisons, floor...): they
-# make f non-analytic, which decides whether complex-step applies
-piecewise_log: list = []
+# make f non-analytic, which decides whether complex-step applies (a set: every traced
+# evaluation adds to it, and a list grew for as long as the process ran)
+piecewise_log: set = set()
 
 
 # ufunc -> its primitive, filled on first use (the name lookups run once per ufunc)
@@ -131,7 +132,7 @@ def handle_ufunc(ufunc, method, inputs, kwargs):
             return C.ufunc_fold(ufunc, method, *inputs, **kwargs)  # in sequence, as NumPy does
         raise UnsupportedOpError(f"np.{name}.{method}")
     if name in _PIECEWISE_CONSTANT:
-        piecewise_log.append(name)
+        piecewise_log.add(name)
         args = _concrete_args(inputs)
         if name in _ORDERINGS and len(args) == 2:  # a traced value exactly at the comparison's threshold
             note_tie(f"np.{name} at equality", np.equal(*args))

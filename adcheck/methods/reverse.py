@@ -497,12 +497,14 @@ def nonanalytic_ops(f, x):
     """
     from adcheck.methods import dispatch
 
-    start = len(dispatch.piecewise_log)
+    log = dispatch.piecewise_log
+    before = set(log)
+    log.clear()
     try:
         _, pull = vjp(f, x)
     finally:
-        names = set(dispatch.piecewise_log[start:])
-        del dispatch.piecewise_log[start:]
+        names = set(log)
+        log |= before
     for _, node in pull.order:
         if node is not None and not node.prim.analytic:
             names.add(node.prim.name)
